@@ -1,0 +1,40 @@
+import { nowSeconds } from "../clock";
+import type { Config } from "../config";
+import { issueLoginToken } from "../crypto/login-token";
+import { verifyPassword } from "../crypto/password";
+import { ApiError } from "../errors";
+import { findApiUser } from "../store/d1";
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+  organisation: string;
+  unit?: string | undefined;
+}
+
+/**
+ * Checks an API user's credentials and issues a login token. Every failure
+ * (unknown user, wrong organisation or unit, disabled, wrong password) is the
+ * same AUTHENTICATION_FAILED after the same slow hash, so neither the answer
+ * nor its timing tells which part was wrong.
+ */
+export async function login(db: D1Database, config: Config, request: LoginRequest): Promise<string> {
+  const user = await findApiUser(db, request.username);
+  const passwordOk = await verifyPassword(request.password, user?.password_hash ?? null);
+  if (
+    !user ||
+    !passwordOk ||
+    user.disabled ||
+    user.organisation !== request.organisation ||
+    (request.unit !== undefined && request.unit !== user.unit)
+  ) {
+    throw new ApiError("AUTHENTICATION_FAILED");
+  }
+  const { token } = await issueLoginToken(
+    await config.loginTokenKey,
+    { usr: user.username, org: user.organisation, oun: request.unit ?? user.unit },
+    nowSeconds(),
+    config.loginTokenTtlSeconds,
+  );
+  return token;
+}

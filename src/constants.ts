@@ -1,0 +1,59 @@
+/**
+ * Every tunable number of the service, each with the reason for its value.
+ * Values a deployment may want to change per environment are also read from
+ * `[vars]` (see config.ts); these are then the defaults.
+ */
+
+/** Public request bodies (contract §1). Devices send a few hundred bytes. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Longest string value accepted in a request (contract §1). */
+export const MAX_STRING_LENGTH = 256;
+
+/**
+ * Login tokens are longer than 256 characters once usernames and
+ * organisations are long, so the token field has its own, larger bound.
+ */
+export const MAX_TOKEN_LENGTH = 4096;
+
+/** Login token lifetime (contract §2); var LOGIN_TOKEN_TTL_SECONDS overrides. */
+export const LOGIN_TOKEN_TTL_SECONDS = 7200;
+
+/** Subscriber JWT lifetime (contract §4); var SUBSCRIBER_JWT_TTL_SECONDS overrides. */
+export const SUBSCRIBER_JWT_TTL_SECONDS = 300;
+
+/**
+ * PBKDF2-SHA256 iterations for API user passwords: 100,000 is the most that
+ * Workers' Web Crypto accepts. Passwords are few and logins rare compared with
+ * authenticate calls, so the slow hash costs little in total.
+ */
+export const PBKDF2_ITERATIONS = 100_000;
+export const PBKDF2_SALT_BYTES = 16;
+
+/**
+ * Smallest accepted HMAC secret. A shorter key is refused at start-up rather
+ * than used: HS256 security is bounded by the key's entropy.
+ */
+export const MIN_SECRET_BYTES = 32;
+
+/** Random bytes in a login token's `jti`: enough that two never collide. */
+export const JTI_BYTES = 16;
+
+/**
+ * Mappings written back to KV after a D1 read expire after a day. Provisioning
+ * rewrites affected mappings on every change; the TTL only bounds how long a
+ * write-back that raced a provisioning write can serve the older record.
+ */
+export const KV_WRITE_BACK_TTL_SECONDS = 24 * 60 * 60;
+
+/** KV refuses expirations closer than 60 s; deny-list entries are clamped up. */
+export const KV_MIN_TTL_SECONDS = 60;
+
+/** KV keys are at most 512 bytes; longer lookup values skip KV and use D1 only. */
+export const KV_MAX_KEY_BYTES = 512;
+
+/** `apip` when the platform gives no CF-Connecting-IP (local development). */
+export const LOOPBACK_IP = "127.0.0.1";
+
+/** Incoming X-Request-Id / CF-Ray values longer than this are replaced. */
+export const MAX_REQUEST_ID_LENGTH = 128;

@@ -1,0 +1,37 @@
+import { Hono } from "hono";
+import { withSession } from "../auth/session";
+import { nowSeconds } from "../clock";
+import { getConfig } from "../config";
+import { LOOPBACK_IP, MAX_TOKEN_LENGTH } from "../constants";
+import { signSubscriberJwt } from "../crypto/subscriber-jwt";
+import { respondOk } from "../envelope";
+import type { AppEnv } from "../hono-env";
+import { validateBody } from "../middleware/validate";
+import { resolveSubscription } from "../resolve/resolve";
+import { allowOnly } from "./method-not-allowed";
+import { deferrer } from "./defer";
+
+/** Contract §4, under /crmapi/rest/v2. */
+export const authenticateRoutes = new Hono<AppEnv>();
+
+authenticateRoutes.post(
+  "/tucano/subscriber/authenticate",
+  validateBody({ fields: { token: { required: true, maxLength: MAX_TOKEN_LENGTH } }, identifiers: true }),
+  async (c) => {
+    const input = c.get("input");
+    const config = getConfig(c.env);
+    const sources = { db: c.env.DB, kv: c.env.KV, defer: deferrer(c) };
+    const subscription = await withSession(c.env.KV, config, input.token, (claims) =>
+      resolveSubscription(sources, config, claims.org, input.identifier, input.subscriptionType),
+    );
+    const jwt = await signSubscriberJwt(
+      await config.subscriberJwtKey,
+      { userid: subscription.user_id, apip: c.req.header("CF-Connecting-IP") ?? LOOPBACK_IP },
+      nowSeconds(),
+      config.subscriberJwtTtlSeconds,
+    );
+    return respondOk(c, { subscription_id: subscription.id, jwt });
+  },
+);
+
+allowOnly(authenticateRoutes, "/tucano/subscriber/authenticate", ["POST"]);

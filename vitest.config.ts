@@ -1,0 +1,27 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Test-only secrets: CI needs no .dev.vars. Each is at least 32 bytes, as the worker demands.
+const TEST_SECRETS = {
+  LOGIN_TOKEN_SECRET: "test-login-token-secret-0123456789abcdef",
+  TUCANO_JWT_SECRET: "test-tucano-jwt-secret-0123456789abcdef",
+  CREDENTIAL_PEPPER: "test-credential-pepper-0123456789abcdef",
+  ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123456789",
+};
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: await readD1Migrations("./migrations") },
+      },
+    }),
+  ],
+  test: {
+    setupFiles: ["./test/setup.ts"],
+    reporters: ["default", "json"],
+    outputFile: { json: "./test-results/vitest.json" },
+  },
+}));
