@@ -21,9 +21,9 @@ export async function verifyKeyedHash(
   value: string,
   stored: string | null | undefined,
 ): Promise<boolean> {
-  let expected: Uint8Array;
+  let expected: Uint8Array<ArrayBuffer>;
   try {
-    expected = base64url.decode(stored ?? "");
+    expected = new Uint8Array(base64url.decode(stored ?? ""));
   } catch {
     return false;
   }
@@ -32,6 +32,6 @@ export async function verifyKeyedHash(
   return Boolean(stored) && matches;
 }
 
-function message(purpose: string, value: string): Uint8Array {
-  return new TextEncoder().encode(`${purpose}\u0000${value}`);
+function message(purpose: string, value: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${purpose}\u0000${value}`) as Uint8Array<ArrayBuffer>;
 }

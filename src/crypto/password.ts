@@ -39,13 +39,13 @@ function parse(stored: string) {
     return null;
   }
   try {
-    return { iterations: rounds, salt: base64url.decode(salt), hash: base64url.decode(hash) };
+    return { iterations: rounds, salt: new Uint8Array(base64url.decode(salt)), hash: base64url.decode(hash) };
   } catch {
     return null;
   }
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BITS);
   return new Uint8Array(bits);
