@@ -1,0 +1,120 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { IDENTIFIER_KINDS } from "../../src/identifiers";
+import { loadMapping } from "../../src/resolve/load-mapping";
+import { kvKeys } from "../../src/store/kv";
+import { counted, failing, failingD1 } from "../bindings";
+import { AUTHENTICATE, loginToken } from "../helpers";
+
+const installedItem = IDENTIFIER_KINDS.find((k) => k.param === "installed_item_identifier")!;
+const bySerial = installedItem.fields.find((f) => f.name === "serial_number")!;
+const app = createApp();
+
+/** Runs the app with the given bindings and waits for its deferred work (KV write-back). */
+async function authenticateWith(bindings: Partial<Cloudflare.Env>, payload: object) {
+  const ctx = createExecutionContext();
+  const request = new Request(AUTHENTICATE, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(payload),
+  });
+  const response = await app.fetch(request, { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return { response, body: (await response.json()) as any };
+}
+
+describe("loadMapping: KV first, D1 on a miss, write-back", () => {
+  it("reads D1 on a KV miss and writes the mapping back to KV", async () => {
+    const key = kvKeys.mapping("DEMO", installedItem, bySerial, "STB-0001")!;
+    await env.KV.delete(key);
+    const db = counted(env.DB);
+    const deferred: Promise<unknown>[] = [];
+    const mapping = await loadMapping(
+      { db: db.binding, kv: env.KV, defer: (task) => deferred.push(task) },
+      "DEMO",
+      installedItem,
+      bySerial,
+      "STB-0001",
+    );
+    expect(mapping?.subscriptions.map((s) => s.id)).toEqual(["SUB-1"]);
+    expect(db.log.count("prepare")).toBe(1);
+    await Promise.all(deferred);
+    expect(await env.KV.get(key, "json")).toEqual(mapping);
+  });
+
+  it("does not write unknown values to KV", async () => {
+    const kv = counted(env.KV);
+    const mapping = await loadMapping(
+      { db: env.DB, kv: kv.binding, defer: () => expect.fail("nothing to defer") },
+      "DEMO",
+      installedItem,
+      bySerial,
+      "STB-UNKNOWN",
+    );
+    expect(mapping).toBeNull();
+    expect(kv.log.count("put")).toBe(0);
+  });
+
+  it("answers from D1 when KV fails", async () => {
+    const mapping = await loadMapping(
+      { db: env.DB, kv: failing(env.KV), defer: (task) => void task },
+      "DEMO",
+      installedItem,
+      bySerial,
+      "STB-0001",
+    );
+    expect(mapping?.subscriptions[0]?.id).toBe("SUB-1");
+  });
+});
+
+describe("authenticate's storage I/O", () => {
+  it("a KV hit makes no D1 query", async () => {
+    const token = await loginToken();
+    const payload = { token, installed_item_identifier: { alternative_code: "ALT-0001" } };
+    // The first call fills KV from D1...
+    const cold = counted(env.DB);
+    expect((await authenticateWith({ DB: cold.binding }, payload)).body.data.subscription_id).toBe("SUB-1");
+    expect(cold.log.count("prepare")).toBe(1);
+    // ...the second is answered from KV alone.
+    const warm = counted(env.DB);
+    const kv = counted(env.KV);
+    const { body } = await authenticateWith({ DB: warm.binding, KV: kv.binding }, payload);
+    expect(body.data.subscription_id).toBe("SUB-1");
+    expect(warm.log.calls).toEqual([]);
+    expect(kv.log.count("get")).toBe(2); // the mapping and the token deny-list
+    expect(kv.log.count("put")).toBe(0);
+  });
+
+  it("a mapping in KV answers even when D1 is down", async () => {
+    const token = await loginToken();
+    const payload = { token, subscription_identifier: { number: "S0000000002" } };
+    await authenticateWith({}, payload);
+    const { response, body } = await authenticateWith({ DB: failingD1(env.DB) }, payload);
+    expect(response.status).toBe(200);
+    expect(body.data.subscription_id).toBe("SUB-2");
+  });
+
+  it("answers 503 SERVICE_UNAVAILABLE when D1 fails on a KV miss", async () => {
+    const token = await loginToken();
+    const payload = { token, installed_item_identifier: { id: "II-3" } };
+    for (const how of ["prepare-throws", "query-rejects"] as const) {
+      const { response, body } = await authenticateWith({ DB: failingD1(env.DB, how) }, payload);
+      expect(response.status).toBe(503);
+      expect(body).toEqual({
+        status: { code: "SERVICE_UNAVAILABLE", message: expect.any(String), description: "" },
+        data: null,
+      });
+      expect(JSON.stringify(body)).not.toMatch(/simulated|prepare|SELECT/);
+    }
+  });
+
+  it("fails closed (503) when the deny-list cannot be read", async () => {
+    const token = await loginToken();
+    const payload = { token, installed_item_identifier: { serial_number: "STB-0001" } };
+    const { response, body } = await authenticateWith({ KV: failing(env.KV) }, payload);
+    expect(response.status).toBe(503);
+    expect(body.status.code).toBe("SERVICE_UNAVAILABLE");
+  });
+});
