@@ -40,11 +40,11 @@ export const MIN_SECRET_BYTES = 32;
 export const JTI_BYTES = 16;
 
 /**
- * Mappings written back to KV after a D1 read expire after a day. Provisioning
- * rewrites affected mappings on every change; the TTL only bounds how long a
- * write-back that raced a provisioning write can serve the older record.
+ * KV mappings expire after a day. Provisioning rewrites affected mappings on
+ * every change; the TTL bounds how long a write-back that raced a
+ * provisioning write can serve the older record.
  */
-export const KV_WRITE_BACK_TTL_SECONDS = 24 * 60 * 60;
+export const KV_MAPPING_TTL_SECONDS = 24 * 60 * 60;
 
 /** KV refuses expirations closer than 60 s; deny-list entries are clamped up. */
 export const KV_MIN_TTL_SECONDS = 60;

@@ -94,10 +94,31 @@ export const IDENTIFIER_KINDS: readonly IdentifierKind[] = [
 /** Fields of a subscription type that `subscription_type_identifier` can match. */
 export type SubscriptionTypeField = "id" | "name" | "alternative_code";
 
-/** The optional filter that narrows a customer's subscriptions to one type. */
+export interface TypeLookupField {
+  readonly name: SubscriptionTypeField;
+  readonly column: string;
+  /**
+   * Compared with the candidates' type id as it stands, with no lookup.
+   * The other fields are looked up (KV, then D1) to the ids of the
+   * organisation's types that have that name or code.
+   */
+  readonly direct?: true;
+}
+
+/**
+ * The optional filter that narrows a customer's subscriptions to one type.
+ * Mappings hold only each subscription's type id, so renaming a type
+ * rewrites its own few keys, not those of every subscription of that type.
+ */
 export const SUBSCRIPTION_TYPE_FILTER = {
   param: "subscription_type_identifier",
-  fields: ["id", "name", "alternative_code"] as const satisfies readonly SubscriptionTypeField[],
+  kvTag: "type",
+  table: "subscription_types",
+  fields: [
+    { name: "id", column: "id", direct: true },
+    { name: "name", column: "name" },
+    { name: "alternative_code", column: "alternative_code" },
+  ] as readonly TypeLookupField[],
   /** Only identifiers that lead to a customer's several subscriptions can be narrowed. */
   allowedWith: ["access_token_identifier"] as readonly string[],
 };
@@ -112,6 +133,6 @@ export interface IdentifierLookup {
 }
 
 export interface SubscriptionTypeFilter {
-  readonly field: SubscriptionTypeField;
+  readonly field: TypeLookupField;
   readonly value: string;
 }

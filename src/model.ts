@@ -7,7 +7,7 @@ export interface SubscriptionView {
   id: string;
   state: string;
   user_id: string;
-  type: { id: string; name: string; alternative_code: string | null } | null;
+  type_id: string;
 }
 
 export interface Mapping {
@@ -15,6 +15,11 @@ export interface Mapping {
   pass_code_hash?: string | null;
   /** Subscriptions the record leads to: one for installed items and subscriptions. */
   subscriptions: SubscriptionView[];
+}
+
+/** A subscription type name or alternative code -> the organisation's types that have it. */
+export interface TypeMapping {
+  type_ids: string[];
 }
 
 export interface ApiUser {

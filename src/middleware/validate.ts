@@ -6,7 +6,6 @@ import {
   SUBSCRIPTION_TYPE_FILTER,
   type IdentifierKind,
   type IdentifierLookup,
-  type SubscriptionTypeField,
   type SubscriptionTypeFilter,
 } from "../identifiers";
 import { readJsonObject, type JsonObject } from "./json-body";
@@ -83,8 +82,9 @@ export function parseBody<S extends BodySchema>(schema: S, body: JsonObject): Va
       const allowed = SUBSCRIPTION_TYPE_FILTER.allowedWith.join(", ");
       throw new ApiError("INVALID_PARAMETER", filterParam, `${filterParam} is only allowed with ${allowed}.`);
     }
-    const { field, value } = pickOneField(filterParam, body[filterParam], SUBSCRIPTION_TYPE_FILTER.fields, []);
-    values.subscriptionType = { field: field as SubscriptionTypeField, value };
+    const fields = SUBSCRIPTION_TYPE_FILTER.fields;
+    const picked = pickOneField(filterParam, body[filterParam], fields.map((f) => f.name), []);
+    values.subscriptionType = { field: fields.find((f) => f.name === picked.field)!, value: picked.value };
   }
   return values as ValidatedBody<S>;
 }

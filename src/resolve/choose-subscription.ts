@@ -1,21 +1,18 @@
 import { ApiError } from "../errors";
-import type { SubscriptionTypeFilter } from "../identifiers";
 import type { SubscriptionView } from "../model";
 
 const ACTIVE = "active";
 
 /**
- * Contract §4's rule: narrow by type when asked; then no candidate is
+ * Contract §4's rule: narrow to the given type ids when asked; then no candidate is
  * NOT_FOUND, one active candidate wins, none active is
  * SUBSCRIPTION_NOT_ACTIVE, several active are AMBIGUOUS_SUBSCRIPTION.
  */
 export function chooseSubscription(
   candidates: readonly SubscriptionView[],
-  typeFilter: SubscriptionTypeFilter | undefined,
+  typeIds: readonly string[] | undefined,
 ): SubscriptionView {
-  const narrowed = typeFilter
-    ? candidates.filter((s) => s.type !== null && s.type[typeFilter.field] === typeFilter.value)
-    : candidates;
+  const narrowed = typeIds ? candidates.filter((s) => typeIds.includes(s.type_id)) : candidates;
   if (narrowed.length === 0) throw new ApiError("NOT_FOUND");
   const active = narrowed.filter((s) => s.state === ACTIVE);
   if (active.length === 1) return active[0]!;

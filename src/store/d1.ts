@@ -1,48 +1,60 @@
-import type { IdentifierKind, LookupField } from "../identifiers";
-import type { ApiUser, Mapping, SubscriptionView } from "../model";
+import { SUBSCRIPTION_TYPE_FILTER, type IdentifierKind, type LookupField, type TypeLookupField } from "../identifiers";
+import type { ApiUser, Mapping, TypeMapping } from "../model";
 import { guarded } from "./storage-error";
 
 /**
- * D1 reads of the request path. SQL is built from the identifier table's
- * table and column names (constants, never request data) and cached per
- * kind and field; values are always bound.
+ * D1 reads of the request path (also what provisioning and reindex write to
+ * KV, so the cache and the source of truth cannot disagree on shape). SQL is
+ * built from the identifier table's names (constants, never request data)
+ * and cached; values are always bound.
  */
-const SUBSCRIPTION_COLUMNS = `s.id AS sub_id, s.state AS sub_state, s.user_id AS sub_user_id,
-  t.id AS type_id, t.name AS type_name, t.alternative_code AS type_alternative_code`;
+const statements = new Map<string, string>();
 
-const TYPE_JOIN = "LEFT JOIN subscription_types t ON t.id = s.subscription_type_id AND t.organisation = s.organisation";
+function cachedSql(cacheKey: string, build: () => string): string {
+  let sql = statements.get(cacheKey);
+  if (!sql) statements.set(cacheKey, (sql = build()));
+  return sql;
+}
 
-const mappingSql = new Map<string, string>();
-
-function mappingQuery(kind: IdentifierKind, field: LookupField): string {
-  const cacheKey = `${kind.param}.${field.name}`;
-  let sql = mappingSql.get(cacheKey);
-  if (!sql) {
+/** The SELECT behind one identifier kind's mappings, without its WHERE. */
+export function mappingSelect(kind: IdentifierKind): string {
+  return cachedSql(`select:${kind.param}`, () => {
     const secret = kind.fields.find((f) => f.requires)?.requires;
-    const secretColumn = secret ? `x.${secret.column}` : "NULL";
     // A credential leads to every subscription of its customer (maybe none:
     // LEFT JOIN keeps the credential row); an item or subscription to one.
     const join =
       kind.link.via === "customer"
         ? `LEFT JOIN subscriptions s ON s.customer_id = x.${kind.link.column} AND s.organisation = x.organisation`
         : `JOIN subscriptions s ON s.id = x.${kind.link.column} AND s.organisation = x.organisation`;
-    sql = `SELECT ${secretColumn} AS secret_hash, ${SUBSCRIPTION_COLUMNS}
-      FROM ${kind.table} x ${join} ${TYPE_JOIN}
-      WHERE x.organisation = ?1 AND x.${field.column} = ?2
-      ORDER BY s.id`;
-    mappingSql.set(cacheKey, sql);
-  }
-  return sql;
+    return `SELECT x.organisation AS organisation, ${secret ? `x.${secret.column}` : "NULL"} AS secret_hash,
+      s.id AS sub_id, s.state AS sub_state, s.user_id AS sub_user_id, s.subscription_type_id AS sub_type_id
+      FROM ${kind.table} x ${join}`;
+  });
 }
 
-interface MappingRow {
+export interface MappingRow {
+  organisation: string;
   secret_hash: string | null;
   sub_id: string | null;
   sub_state: string | null;
   sub_user_id: string | null;
-  type_id: string | null;
-  type_name: string | null;
-  type_alternative_code: string | null;
+  sub_type_id: string | null;
+}
+
+/** Rows of one record (one per subscription it leads to) -> its mapping. */
+export function toMapping(kind: IdentifierKind, rows: readonly MappingRow[]): Mapping {
+  const mapping: Mapping = {
+    subscriptions: rows
+      .filter((row) => row.sub_id !== null)
+      .map((row) => ({
+        id: row.sub_id!,
+        state: row.sub_state ?? "",
+        user_id: row.sub_user_id ?? "",
+        type_id: row.sub_type_id ?? "",
+      })),
+  };
+  if (kind.fields.some((f) => f.requires)) mapping.pass_code_hash = rows[0]?.secret_hash ?? null;
+  return mapping;
 }
 
 /** What authenticate needs for one lookup value, or null when no record has it. */
@@ -53,27 +65,29 @@ export async function findMapping(
   field: LookupField,
   storedValue: string,
 ): Promise<Mapping | null> {
+  const sql = cachedSql(`find:${kind.param}.${field.name}`, () => {
+    return `${mappingSelect(kind)} WHERE x.organisation = ?1 AND x.${field.column} = ?2 ORDER BY s.id`;
+  });
   const { results } = await guarded("D1", "find mapping", () =>
-    db.prepare(mappingQuery(kind, field)).bind(organisation, storedValue).all<MappingRow>(),
+    db.prepare(sql).bind(organisation, storedValue).all<MappingRow>(),
   );
-  const first = results[0];
-  if (!first) return null;
-  const subscriptions: SubscriptionView[] = [];
-  for (const row of results) {
-    if (row.sub_id === null) continue;
-    subscriptions.push({
-      id: row.sub_id,
-      state: row.sub_state ?? "",
-      user_id: row.sub_user_id ?? "",
-      type:
-        row.type_id === null
-          ? null
-          : { id: row.type_id, name: row.type_name ?? "", alternative_code: row.type_alternative_code },
-    });
-  }
-  const mapping: Mapping = { subscriptions };
-  if (kind.fields.some((f) => f.requires)) mapping.pass_code_hash = first.secret_hash;
-  return mapping;
+  return results.length ? toMapping(kind, results) : null;
+}
+
+/** Ids of the organisation's subscription types with this name or alternative code. */
+export async function findTypeIds(
+  db: D1Database,
+  organisation: string,
+  field: TypeLookupField,
+  value: string,
+): Promise<TypeMapping | null> {
+  const sql = cachedSql(`type:${field.name}`, () => {
+    return `SELECT id FROM ${SUBSCRIPTION_TYPE_FILTER.table} WHERE organisation = ?1 AND ${field.column} = ?2 ORDER BY id`;
+  });
+  const { results } = await guarded("D1", "find subscription type", () =>
+    db.prepare(sql).bind(organisation, value).all<{ id: string }>(),
+  );
+  return results.length ? { type_ids: results.map((r) => r.id) } : null;
 }
 
 interface ApiUserRow {

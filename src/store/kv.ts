@@ -1,17 +1,27 @@
-import { KV_MAX_KEY_BYTES, KV_MIN_TTL_SECONDS, KV_WRITE_BACK_TTL_SECONDS } from "../constants";
-import type { IdentifierKind, LookupField } from "../identifiers";
-import type { Mapping } from "../model";
+import { KV_MAX_KEY_BYTES, KV_MAPPING_TTL_SECONDS, KV_MIN_TTL_SECONDS } from "../constants";
+import { SUBSCRIPTION_TYPE_FILTER, type IdentifierKind, type LookupField, type TypeLookupField } from "../identifiers";
 import { guarded } from "./storage-error";
 
 /**
  * Every KV key of the service (docs/storage.md). The organisation is
  * URI-encoded so that it can hold ':'; the lookup value is last and verbatim.
+ * A key over KV's 512 bytes is null: that value is not cached.
  */
+export const MAPPING_PREFIX = "map:";
+
+function boundedKey(key: string): string | null {
+  return new TextEncoder().encode(key).byteLength <= KV_MAX_KEY_BYTES ? key : null;
+}
+
 export const kvKeys = {
-  /** `map:<org>:<kind tag>:<field>:<value or keyed hash>`, or null when too long for KV. */
+  /** `map:<org>:<kind tag>:<field>:<value or keyed hash>` -> Mapping. */
   mapping(organisation: string, kind: IdentifierKind, field: LookupField, storedValue: string): string | null {
-    const key = `map:${encodeURIComponent(organisation)}:${kind.kvTag}:${field.name}:${storedValue}`;
-    return new TextEncoder().encode(key).byteLength <= KV_MAX_KEY_BYTES ? key : null;
+    return boundedKey(`${MAPPING_PREFIX}${encodeURIComponent(organisation)}:${kind.kvTag}:${field.name}:${storedValue}`);
+  },
+  /** `map:<org>:type:<field>:<value>` -> TypeMapping. */
+  typeIds(organisation: string, field: TypeLookupField, value: string): string | null {
+    const tag = SUBSCRIPTION_TYPE_FILTER.kvTag;
+    return boundedKey(`${MAPPING_PREFIX}${encodeURIComponent(organisation)}:${tag}:${field.name}:${value}`);
   },
   /** `deny:<jti>`: a released login token, until its own expiry. */
   denied(jti: string): string {
@@ -19,14 +29,21 @@ export const kvKeys = {
   },
 };
 
-export function getMapping(kv: KVNamespace, key: string): Promise<Mapping | null> {
-  return guarded("KV", "get mapping", () => kv.get<Mapping>(key, "json"));
+export function getJson<T>(kv: KVNamespace, key: string): Promise<T | null> {
+  return guarded("KV", "get", () => kv.get<T>(key, "json"));
 }
 
-export function putMapping(kv: KVNamespace, key: string, mapping: Mapping): Promise<void> {
-  return guarded("KV", "put mapping", () =>
-    kv.put(key, JSON.stringify(mapping), { expirationTtl: KV_WRITE_BACK_TTL_SECONDS }),
-  );
+/**
+ * Mappings expire after a while even though every change rewrites them: the
+ * TTL bounds how long a write-back that raced a provisioning write can serve
+ * the older record, and lets keys nobody asks for leave KV by themselves.
+ */
+export function putJson(kv: KVNamespace, key: string, value: unknown): Promise<void> {
+  return guarded("KV", "put", () => kv.put(key, JSON.stringify(value), { expirationTtl: KV_MAPPING_TTL_SECONDS }));
+}
+
+export function deleteKey(kv: KVNamespace, key: string): Promise<void> {
+  return guarded("KV", "delete", () => kv.delete(key));
 }
 
 export async function isTokenDenied(kv: KVNamespace, jti: string): Promise<boolean> {

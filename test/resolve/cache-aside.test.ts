@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { IDENTIFIER_KINDS } from "../../src/identifiers";
-import { loadMapping } from "../../src/resolve/load-mapping";
+import { cacheAside, type MappingSources } from "../../src/resolve/cache-aside";
+import type { Mapping } from "../../src/model";
+import { findMapping } from "../../src/store/d1";
 import { kvKeys } from "../../src/store/kv";
 import { counted, failing, failingD1 } from "../bindings";
 import { AUTHENTICATE, loginToken } from "../helpers";
@@ -11,6 +13,13 @@ import { AUTHENTICATE, loginToken } from "../helpers";
 const installedItem = IDENTIFIER_KINDS.find((k) => k.param === "installed_item_identifier")!;
 const bySerial = installedItem.fields.find((f) => f.name === "serial_number")!;
 const app = createApp();
+
+/** The authenticate path's read of one installed item serial number. */
+function loadBySerial(sources: MappingSources, serial: string) {
+  return cacheAside<Mapping>(sources, kvKeys.mapping("DEMO", installedItem, bySerial, serial), () =>
+    findMapping(sources.db, "DEMO", installedItem, bySerial, serial),
+  );
+}
 
 /** Runs the app with the given bindings and waits for its deferred work (KV write-back). */
 async function authenticateWith(bindings: Partial<Cloudflare.Env>, payload: object) {
@@ -25,19 +34,13 @@ async function authenticateWith(bindings: Partial<Cloudflare.Env>, payload: obje
   return { response, body: (await response.json()) as any };
 }
 
-describe("loadMapping: KV first, D1 on a miss, write-back", () => {
+describe("cacheAside: KV first, D1 on a miss, write-back", () => {
   it("reads D1 on a KV miss and writes the mapping back to KV", async () => {
     const key = kvKeys.mapping("DEMO", installedItem, bySerial, "STB-0001")!;
     await env.KV.delete(key);
     const db = counted(env.DB);
     const deferred: Promise<unknown>[] = [];
-    const mapping = await loadMapping(
-      { db: db.binding, kv: env.KV, defer: (task) => deferred.push(task) },
-      "DEMO",
-      installedItem,
-      bySerial,
-      "STB-0001",
-    );
+    const mapping = await loadBySerial({ db: db.binding, kv: env.KV, defer: (task) => deferred.push(task) }, "STB-0001");
     expect(mapping?.subscriptions.map((s) => s.id)).toEqual(["SUB-1"]);
     expect(db.log.count("prepare")).toBe(1);
     await Promise.all(deferred);
@@ -46,25 +49,13 @@ describe("loadMapping: KV first, D1 on a miss, write-back", () => {
 
   it("does not write unknown values to KV", async () => {
     const kv = counted(env.KV);
-    const mapping = await loadMapping(
-      { db: env.DB, kv: kv.binding, defer: () => expect.fail("nothing to defer") },
-      "DEMO",
-      installedItem,
-      bySerial,
-      "STB-UNKNOWN",
-    );
+    const mapping = await loadBySerial({ db: env.DB, kv: kv.binding, defer: () => expect.fail("nothing to defer") }, "STB-UNKNOWN");
     expect(mapping).toBeNull();
     expect(kv.log.count("put")).toBe(0);
   });
 
   it("answers from D1 when KV fails", async () => {
-    const mapping = await loadMapping(
-      { db: env.DB, kv: failing(env.KV), defer: (task) => void task },
-      "DEMO",
-      installedItem,
-      bySerial,
-      "STB-0001",
-    );
+    const mapping = await loadBySerial({ db: env.DB, kv: failing(env.KV), defer: (task) => void task }, "STB-0001");
     expect(mapping?.subscriptions[0]?.id).toBe("SUB-1");
   });
 });
@@ -85,6 +76,23 @@ describe("authenticate's storage I/O", () => {
     expect(warm.log.calls).toEqual([]);
     expect(kv.log.count("get")).toBe(2); // the mapping and the token deny-list
     expect(kv.log.count("put")).toBe(0);
+  });
+
+  it("a KV hit with a type filter by name makes no D1 query either", async () => {
+    const token = await loginToken();
+    const payload = {
+      token,
+      access_token_identifier: { identifier: "card-0001", pass_code: "1234" },
+      subscription_type_identifier: { name: "Premium" },
+    };
+    const cold = counted(env.DB);
+    expect((await authenticateWith({ DB: cold.binding }, payload)).body.data.subscription_id).toBe("SUB-2");
+    expect(cold.log.count("prepare")).toBe(2); // the credential's mapping and the type name
+    const warm = counted(env.DB);
+    const kv = counted(env.KV);
+    expect((await authenticateWith({ DB: warm.binding, KV: kv.binding }, payload)).body.data.subscription_id).toBe("SUB-2");
+    expect(warm.log.calls).toEqual([]);
+    expect(kv.log.count("get")).toBe(3); // mapping, type name, deny-list
   });
 
   it("a mapping in KV answers even when D1 is down", async () => {
