@@ -5,11 +5,13 @@ import { ApiError } from "./errors";
 import type { AppEnv } from "./hono-env";
 import { describeError, log } from "./log";
 import { requestContext } from "./middleware/request-context";
+import { adminRoutes } from "./routes/admin";
 import { authenticateRoutes } from "./routes/authenticate";
 import { loginRoutes } from "./routes/login";
 import { StorageError } from "./store/storage-error";
 
 export const CRMAPI_BASE = "/crmapi/rest/v2";
+export const ADMIN_BASE = "/admin/v1";
 
 /** The whole HTTP surface: request context, routes, and the contract's error envelope. */
 export function createApp(): Hono<AppEnv> {
@@ -17,6 +19,7 @@ export function createApp(): Hono<AppEnv> {
   app.use("*", requestContext);
   app.route(CRMAPI_BASE, loginRoutes);
   app.route(CRMAPI_BASE, authenticateRoutes);
+  app.route(ADMIN_BASE, adminRoutes);
 
   app.notFound((c) => respondError(c, new ApiError("ROUTE_NOT_FOUND")));
   app.onError((error, c) => {

@@ -57,3 +57,22 @@ export const LOOPBACK_IP = "127.0.0.1";
 
 /** Incoming X-Request-Id / CF-Ray values longer than this are replaced. */
 export const MAX_REQUEST_ID_LENGTH = 128;
+
+/** KV keys refreshed at once after a provisioning write (each is a D1 read and a KV write). */
+export const KV_REFRESH_CONCURRENCY = 16;
+
+/** Provisioning import (contract §6): at least 5 MiB per call, read as a stream. */
+export const IMPORT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** One import line (one record) is small; a longer one is rejected, not parsed. */
+export const IMPORT_MAX_LINE_BYTES = 16 * 1024;
+
+/**
+ * Import lines applied per D1 batch (one transaction, about four statements
+ * a line): large enough to amortise the round trip, small enough that one
+ * clash only re-runs a few lines one by one.
+ */
+export const IMPORT_CHUNK_LINES = 50;
+
+/** Rows read per D1 query while rebuilding KV (reindex). */
+export const REINDEX_PAGE_ROWS = 1000;

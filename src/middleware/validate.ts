@@ -138,7 +138,7 @@ function pickOneField(param: string, raw: unknown, fields: readonly string[], co
 // C0 controls and DEL: never part of a code, identifier or name, and NUL breaks keys.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-function checkString(value: unknown, path: string, maxLength = MAX_STRING_LENGTH): string {
+export function checkString(value: unknown, path: string, maxLength = MAX_STRING_LENGTH): string {
   if (typeof value !== "string") throw new ApiError("INVALID_PARAMETER", path, `${path} must be a string.`);
   if (value.length === 0) throw new ApiError("INVALID_PARAMETER", path, `${path} must not be empty.`);
   if (value.length > maxLength) {

@@ -107,3 +107,39 @@ export async function findApiUser(db: D1Database, username: string): Promise<Api
   );
   return row ? { ...row, disabled: row.disabled !== 0 } : null;
 }
+
+export type ScanRow = MappingRow & { lookup_value: string };
+
+/**
+ * One page of every record of a kind that has `field`, in (organisation,
+ * value) order after `after`, for reindex. A record's rows (one per
+ * subscription) are adjacent.
+ */
+export async function scanMappings(
+  db: D1Database,
+  kind: IdentifierKind,
+  field: LookupField,
+  after: readonly [string, string],
+  limit: number,
+): Promise<ScanRow[]> {
+  const sql = cachedSql(`scan:${kind.param}.${field.name}`, () =>
+    mappingSelect(kind).replace("SELECT ", `SELECT x.${field.column} AS lookup_value, `) +
+    ` WHERE x.${field.column} IS NOT NULL AND (x.organisation, x.${field.column}) > (?1, ?2)
+      ORDER BY x.organisation, x.${field.column}, s.id LIMIT ?3`,
+  );
+  const { results } = await guarded("D1", "scan mappings", () => db.prepare(sql).bind(...after, limit).all<ScanRow>());
+  return results;
+}
+
+/** Every subscription type's id with its name or alternative code, for reindex. */
+export async function scanTypes(
+  db: D1Database,
+  field: TypeLookupField,
+): Promise<{ organisation: string; value: string; id: string }[]> {
+  const sql = `SELECT organisation, ${field.column} AS value, id FROM ${SUBSCRIPTION_TYPE_FILTER.table}
+    WHERE ${field.column} IS NOT NULL ORDER BY organisation, ${field.column}, id`;
+  const { results } = await guarded("D1", "scan types", () =>
+    db.prepare(sql).all<{ organisation: string; value: string; id: string }>(),
+  );
+  return results;
+}

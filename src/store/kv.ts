@@ -55,3 +55,14 @@ export function denyToken(kv: KVNamespace, jti: string, tokenExp: number, now: n
   const expiration = Math.max(tokenExp, now + KV_MIN_TTL_SECONDS);
   return guarded("KV", "put deny-list", () => kv.put(kvKeys.denied(jti), "1", { expiration }));
 }
+
+/** Every key under a prefix, page by page. */
+export async function* listKeys(kv: KVNamespace, prefix: string): AsyncGenerator<string> {
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await guarded("KV", "list", () => kv.list(cursor === undefined ? { prefix } : { prefix, cursor }));
+    for (const key of page.keys) yield key.name;
+    if (page.list_complete) return;
+    cursor = page.cursor;
+  }
+}

@@ -1,0 +1,236 @@
+import { keyedHash } from "../crypto/credentials";
+import { hashPassword } from "../crypto/password";
+import { ApiError } from "../errors";
+import {
+  clearTombstone,
+  deleteRow,
+  dropUnnamedCustomers,
+  ensureCustomer,
+  loadState,
+  readRow,
+  stateKey,
+  upsertRow,
+  type Row,
+  type StoredState,
+} from "../store/records";
+import { guarded } from "../store/storage-error";
+import { isSubscriptionTable, keysDependingOn, keysOfRow, type KeyRefresh } from "./affected-keys";
+import type { Change } from "./parse-change";
+import { columnOf, CUSTOMER_TABLES, recordKind, type RecordKind } from "./record-kinds";
+import { refreshKeys } from "./refresh-kv";
+
+export type Outcome =
+  | { applied: boolean; stale: boolean; version: number }
+  | { error: ApiError };
+
+export interface ProvisioningDeps {
+  db: D1Database;
+  kv: KVNamespace;
+  pepperKey: CryptoKey;
+}
+
+interface Planned {
+  index: number;
+  change: Change;
+  statements: D1PreparedStatement[];
+  before: Row | null;
+  after: Row | null;
+}
+
+/**
+ * Applies changes in order as one D1 batch (one transaction), then brings
+ * every affected KV key in line with D1. The version rule is checked against
+ * the state read first and again by each statement's own guard, so a write
+ * racing this one can never be overwritten by an older version. If the batch
+ * fails on a uniqueness clash, the changes are retried one by one so that
+ * only the clashing ones are rejected (409 CONFLICT, nothing of theirs written).
+ */
+export async function applyChanges(deps: ProvisioningDeps, changes: readonly Change[]): Promise<Outcome[]> {
+  const state = await loadState(deps.db, idsToLoad(changes), customersToLoad(changes));
+  const outcomes: Outcome[] = [];
+  const planned: Planned[] = [];
+  const staleRefreshes: KeyRefresh[] = [];
+
+  for (const [index, change] of changes.entries()) {
+    try {
+      const entry = plan(deps, state, change);
+      if ("stale" in entry) {
+        outcomes[index] = { applied: false, stale: true, version: entry.stale };
+        // A retry of a write that was applied but whose KV refresh failed heals KV.
+        if (entry.current && entry.stale === change.version) staleRefreshes.push(...keysOfRow(change.kind.table, entry.current));
+      } else {
+        planned.push({ index, change, ...(await entry) });
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      outcomes[index] = { error };
+    }
+  }
+
+  if (planned.length > 0) {
+    const customers = new Set<string>();
+    for (const { before, after, change } of planned) {
+      for (const column of customerColumns(change.kind)) {
+        for (const row of [before, after]) if (row && typeof row[column] === "string") customers.add(row[column]);
+      }
+    }
+    const statements = [
+      ...planned.flatMap((p) => p.statements),
+      ...dropUnnamedCustomers(deps.db, [...customers], CUSTOMER_TABLES),
+    ];
+    let results: D1Result[];
+    try {
+      results = await deps.db.batch(statements);
+    } catch (error) {
+      const clash = uniqueClash(error);
+      if (!clash) return guarded("D1", "apply changes", () => Promise.reject(error));
+      if (changes.length === 1) {
+        const field = changes[0]!.kind.fields.find((f) => columnOf(f) === clash)?.name ?? clash;
+        return [{ error: new ApiError("CONFLICT", field, `${field} already belongs to another record of this organisation.`) }];
+      }
+      for (const p of planned) outcomes[p.index] = (await applyChanges(deps, [p.change]))[0]!;
+      await refreshKeys(deps.db, deps.kv, staleRefreshes);
+      return outcomes;
+    }
+    let offset = 0;
+    const applied: Planned[] = [];
+    for (const p of planned) {
+      const guard = results[offset]!;
+      offset += p.statements.length;
+      if (guard.meta.changes > 0 || p.change.op === "delete") {
+        outcomes[p.index] = { applied: true, stale: false, version: p.change.version };
+        applied.push(p);
+      } else {
+        // Lost a race with a newer write that landed after the state was read.
+        const now = await readRow(deps.db, p.change.kind, p.change.id);
+        outcomes[p.index] = { applied: false, stale: true, version: now?.version ?? p.change.version };
+      }
+    }
+    staleRefreshes.push(...(await affectedKeys(deps.db, applied)));
+  }
+  await refreshKeys(deps.db, deps.kv, staleRefreshes);
+  return outcomes;
+}
+
+type Plan = { stale: number; current: Row | null } | Promise<Omit<Planned, "index" | "change">>;
+
+/** Checks one change against the state (updated in place for the next ones) and builds its statements. */
+function plan(deps: ProvisioningDeps, state: StoredState, change: Change): Plan {
+  const { kind, id, version, organisation } = change;
+  const key = stateKey(kind.segment, id);
+  const current = state.rows.get(key) ?? null;
+  const stored = Math.max(current?.version ?? 0, state.tombstones.get(key)?.version ?? 0);
+  if (current && organisation !== undefined && current.organisation !== organisation) {
+    throw new ApiError("CONFLICT", "id", `${kind.segment}/${id} belongs to another organisation.`);
+  }
+  if (version <= stored) return { stale: stored, current };
+
+  if (change.op === "delete") {
+    state.rows.delete(key);
+    state.tombstones.set(key, { kind: kind.segment, id, organisation: current?.organisation ?? null, version });
+    return Promise.resolve({
+      statements: deleteRow(deps.db, kind, id, version, current?.organisation ?? organisation ?? null),
+      before: current,
+      after: null,
+    });
+  }
+
+  const org = organisation!;
+  for (const field of kind.fields) {
+    const value = change.values[field.name];
+    if (field.references && typeof value === "string") {
+      const target = state.rows.get(stateKey(field.references, value));
+      if (!target || target.organisation !== org) {
+        throw new ApiError("INVALID_PARAMETER", field.name, `${field.name} names no ${field.references} record of organisation ${org}.`);
+      }
+    }
+    if (field.customer && typeof value === "string") {
+      const owner = state.customers.get(value);
+      if (owner !== undefined && owner !== org) {
+        throw new ApiError("CONFLICT", field.name, `Customer ${value} belongs to another organisation.`);
+      }
+      state.customers.set(value, org);
+    }
+  }
+  return (async () => {
+    const row = await buildRow(deps, kind, change, current);
+    state.rows.set(key, row);
+    state.tombstones.delete(key);
+    const statements = [upsertRow(deps.db, kind, row), clearTombstone(deps.db, kind, id, version)];
+    for (const field of kind.fields) {
+      const value = change.values[field.name];
+      if (field.customer && typeof value === "string") statements.push(ensureCustomer(deps.db, value, org));
+    }
+    return { statements, before: current, after: row };
+  })();
+}
+
+/** The row as stored: secrets hashed (or kept, when the change leaves them out), booleans as 0/1. */
+async function buildRow(deps: ProvisioningDeps, kind: RecordKind, change: Change, current: Row | null): Promise<Row> {
+  const row: Row = { [kind.idColumn]: change.id, organisation: change.organisation!, version: change.version };
+  for (const field of kind.fields) {
+    const column = columnOf(field);
+    const value = change.values[field.name];
+    if (value === undefined) row[column] = current?.[column] ?? null;
+    else if (value === null || !field.secret) row[column] = typeof value === "boolean" ? Number(value) : value;
+    else if (field.secret === "password") row[column] = await hashPassword(value as string);
+    else row[column] = await keyedHash(deps.pepperKey, field.name, value as string);
+  }
+  return row;
+}
+
+async function affectedKeys(db: D1Database, applied: readonly Planned[]): Promise<KeyRefresh[]> {
+  const refreshes: KeyRefresh[] = [];
+  const subscriptions: Row[] = [];
+  for (const { change, before, after } of applied) {
+    for (const row of [before, after]) {
+      if (!row) continue;
+      refreshes.push(...keysOfRow(change.kind.table, row));
+      if (isSubscriptionTable(change.kind.table)) subscriptions.push(row);
+    }
+  }
+  refreshes.push(...(await keysDependingOn(db, subscriptions)));
+  return refreshes;
+}
+
+/** The records each change needs: itself and whatever its fields reference. */
+function idsToLoad(changes: readonly Change[]): Map<RecordKind, Set<string>> {
+  const ids = new Map<RecordKind, Set<string>>();
+  const add = (kind: RecordKind, id: string) => {
+    let set = ids.get(kind);
+    if (!set) ids.set(kind, (set = new Set()));
+    set.add(id);
+  };
+  for (const change of changes) {
+    add(change.kind, change.id);
+    for (const field of change.kind.fields) {
+      const value = change.values[field.name];
+      if (field.references && typeof value === "string") add(recordKind(field.references)!, value);
+    }
+  }
+  return ids;
+}
+
+function customersToLoad(changes: readonly Change[]): Set<string> {
+  const ids = new Set<string>();
+  for (const change of changes) {
+    for (const field of change.kind.fields) {
+      const value = change.values[field.name];
+      if (field.customer && typeof value === "string") ids.add(value);
+    }
+  }
+  return ids;
+}
+
+function customerColumns(kind: RecordKind): string[] {
+  return kind.fields.filter((f) => f.customer).map(columnOf);
+}
+
+/** The column of a UNIQUE violation, e.g. `serial_number`, or null for any other error. */
+function uniqueClash(error: unknown): string | null {
+  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : "";
+  const match = /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(message);
+  if (!match) return null;
+  const columns = match[1]!.split(", ").map((c) => c.split(".").pop()!);
+  return columns.find((c) => c !== "organisation") ?? columns[0]!;
+}

@@ -1,0 +1,87 @@
+import { KV_REFRESH_CONCURRENCY, REINDEX_PAGE_ROWS } from "../constants";
+import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
+import { scanMappings, scanTypes, toMapping } from "../store/d1";
+import { deleteKey, getJson, kvKeys, listKeys, putJson, MAPPING_PREFIX } from "../store/kv";
+
+export interface ReindexReport {
+  keys: number;
+  written: number;
+  unchanged: number;
+  deleted: number;
+}
+
+/**
+ * Rebuilds every KV mapping from D1 and deletes mapping keys D1 no longer
+ * backs (orphans). A key whose value is already right is not rewritten:
+ * KV writes cost far more than reads, and the cron runs this daily.
+ *
+ * It works on one invocation's budget: fine for tens of thousands of
+ * records; beyond Workers' per-invocation subrequest limit it would have to
+ * move to a queue of pages.
+ */
+export async function reindex(db: D1Database, kv: KVNamespace): Promise<ReindexReport> {
+  const wanted = new Map<string, unknown>();
+  for (const kind of IDENTIFIER_KINDS) {
+    for (const field of kind.fields) {
+      let after: [string, string] = ["", ""];
+      for (;;) {
+        const rows = await scanMappings(db, kind, field, after, REINDEX_PAGE_ROWS);
+        if (rows.length === 0) break;
+        const groups = groupBy(rows, (r) => `${r.organisation}\u0000${r.lookup_value}`);
+        const full = rows.length === REINDEX_PAGE_ROWS;
+        // A full page may end inside a record: leave that record to the next page.
+        if (full && groups.size > 1) groups.delete([...groups.keys()].pop()!);
+        for (const group of groups.values()) {
+          const key = kvKeys.mapping(group[0]!.organisation, kind, field, group[0]!.lookup_value);
+          if (key) wanted.set(key, toMapping(kind, group));
+        }
+        const lastKept = [...groups.values()].pop()![0]!;
+        after = [lastKept.organisation, lastKept.lookup_value];
+        if (!full) break;
+      }
+    }
+  }
+  for (const field of SUBSCRIPTION_TYPE_FILTER.fields) {
+    if (field.direct) continue;
+    for (const group of groupBy(await scanTypes(db, field), (r) => `${r.organisation}\u0000${r.value}`).values()) {
+      const key = kvKeys.typeIds(group[0]!.organisation, field, group[0]!.value);
+      if (key) wanted.set(key, { type_ids: group.map((r) => r.id) });
+    }
+  }
+
+  const report: ReindexReport = { keys: wanted.size, written: 0, unchanged: 0, deleted: 0 };
+  await inPool([...wanted], async ([key, value]) => {
+    const stored = await getJson<unknown>(kv, key);
+    if (JSON.stringify(stored) === JSON.stringify(value)) report.unchanged++;
+    else {
+      await putJson(kv, key, value);
+      report.written++;
+    }
+  });
+  const orphans: string[] = [];
+  for await (const key of listKeys(kv, MAPPING_PREFIX)) if (!wanted.has(key)) orphans.push(key);
+  await inPool(orphans, async (key) => {
+    await deleteKey(kv, key);
+    report.deleted++;
+  });
+  return report;
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+async function inPool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) await work(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(KV_REFRESH_CONCURRENCY, queue.length) }, worker));
+}
