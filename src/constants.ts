@@ -58,8 +58,11 @@ export const LOOPBACK_IP = "127.0.0.1";
 /** Incoming X-Request-Id / CF-Ray values longer than this are replaced. */
 export const MAX_REQUEST_ID_LENGTH = 128;
 
-/** KV keys refreshed at once after a provisioning write (each is a D1 read and a KV write). */
-export const KV_REFRESH_CONCURRENCY = 16;
+/** KV writes in flight at once while provisioning or reindex refresh keys. */
+export const KV_REFRESH_CONCURRENCY = 32;
+
+/** D1 reads sent in one batch (one round trip) to recompute refreshed keys. */
+export const REFRESH_READS_PER_BATCH = 100;
 
 /** Provisioning import (contract §6): at least 5 MiB per call, read as a stream. */
 export const IMPORT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;

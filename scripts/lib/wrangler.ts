@@ -31,6 +31,7 @@ export function runWrangler(args: string[], options: { quiet?: boolean } = {}): 
   return result.stdout;
 }
 
-export function spawnWrangler(args: string[]): ChildProcess {
-  return spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: OFFLINE_ENV, stdio: ["ignore", "inherit", "inherit"] });
+export function spawnWrangler(args: string[], options: { quiet?: boolean } = {}): ChildProcess {
+  const output = options.quiet ? "ignore" : "inherit";
+  return spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: OFFLINE_ENV, stdio: ["ignore", output, output] });
 }

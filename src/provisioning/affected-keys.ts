@@ -1,12 +1,12 @@
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
-import { findMapping, findTypeIds } from "../store/d1";
+import { mappingRead, typeIdsRead, type D1Read } from "../store/d1";
 import { kvKeys } from "../store/kv";
 import { rowsWhere, type Row } from "../store/records";
 
 /** A KV key and how to recompute its value from D1 (null: the key must go). */
 export interface KeyRefresh {
   key: string;
-  read(db: D1Database): Promise<unknown | null>;
+  read(db: D1Database): D1Read<unknown>;
 }
 
 const SUBSCRIPTIONS_TABLE = "subscriptions";
@@ -21,7 +21,7 @@ export function keysOfRow(table: string, row: Row): KeyRefresh[] {
       const value = row[field.column];
       if (typeof value !== "string") continue;
       const key = kvKeys.mapping(organisation, kind, field, value);
-      if (key) refreshes.push({ key, read: (db) => findMapping(db, organisation, kind, field, value) });
+      if (key) refreshes.push({ key, read: (db) => mappingRead(db, organisation, kind, field, value) });
     }
   }
   if (table === SUBSCRIPTION_TYPE_FILTER.table) {
@@ -29,7 +29,7 @@ export function keysOfRow(table: string, row: Row): KeyRefresh[] {
       const value = row[field.column];
       if (field.direct || typeof value !== "string") continue;
       const key = kvKeys.typeIds(organisation, field, value);
-      if (key) refreshes.push({ key, read: (db) => findTypeIds(db, organisation, field, value) });
+      if (key) refreshes.push({ key, read: (db) => typeIdsRead(db, organisation, field, value) });
     }
   }
   return refreshes;

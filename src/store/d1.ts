@@ -57,37 +57,65 @@ export function toMapping(kind: IdentifierKind, rows: readonly MappingRow[]): Ma
   return mapping;
 }
 
+/**
+ * A D1 read whose statement can run alone or in a batch with others
+ * (provisioning refreshes many keys in one round trip).
+ */
+export interface D1Read<T> {
+  statement: D1PreparedStatement;
+  parse(rows: readonly unknown[]): T | null;
+}
+
+export function mappingRead(
+  db: D1Database,
+  organisation: string,
+  kind: IdentifierKind,
+  field: LookupField,
+  storedValue: string,
+): D1Read<Mapping> {
+  const sql = cachedSql(`find:${kind.param}.${field.name}`, () => {
+    return `${mappingSelect(kind)} WHERE x.organisation = ?1 AND x.${field.column} = ?2 ORDER BY s.id`;
+  });
+  return {
+    statement: db.prepare(sql).bind(organisation, storedValue),
+    parse: (rows) => (rows.length ? toMapping(kind, rows as MappingRow[]) : null),
+  };
+}
+
+export function typeIdsRead(db: D1Database, organisation: string, field: TypeLookupField, value: string): D1Read<TypeMapping> {
+  const sql = cachedSql(`type:${field.name}`, () => {
+    return `SELECT id FROM ${SUBSCRIPTION_TYPE_FILTER.table} WHERE organisation = ?1 AND ${field.column} = ?2 ORDER BY id`;
+  });
+  return {
+    statement: db.prepare(sql).bind(organisation, value),
+    parse: (rows) => (rows.length ? { type_ids: (rows as { id: string }[]).map((r) => r.id) } : null),
+  };
+}
+
+async function runRead<T>(read: D1Read<T>, operation: string): Promise<T | null> {
+  const { results } = await guarded("D1", operation, () => read.statement.all());
+  return read.parse(results);
+}
+
 /** What authenticate needs for one lookup value, or null when no record has it. */
-export async function findMapping(
+export function findMapping(
   db: D1Database,
   organisation: string,
   kind: IdentifierKind,
   field: LookupField,
   storedValue: string,
 ): Promise<Mapping | null> {
-  const sql = cachedSql(`find:${kind.param}.${field.name}`, () => {
-    return `${mappingSelect(kind)} WHERE x.organisation = ?1 AND x.${field.column} = ?2 ORDER BY s.id`;
-  });
-  const { results } = await guarded("D1", "find mapping", () =>
-    db.prepare(sql).bind(organisation, storedValue).all<MappingRow>(),
-  );
-  return results.length ? toMapping(kind, results) : null;
+  return runRead(mappingRead(db, organisation, kind, field, storedValue), "find mapping");
 }
 
 /** Ids of the organisation's subscription types with this name or alternative code. */
-export async function findTypeIds(
+export function findTypeIds(
   db: D1Database,
   organisation: string,
   field: TypeLookupField,
   value: string,
 ): Promise<TypeMapping | null> {
-  const sql = cachedSql(`type:${field.name}`, () => {
-    return `SELECT id FROM ${SUBSCRIPTION_TYPE_FILTER.table} WHERE organisation = ?1 AND ${field.column} = ?2 ORDER BY id`;
-  });
-  const { results } = await guarded("D1", "find subscription type", () =>
-    db.prepare(sql).bind(organisation, value).all<{ id: string }>(),
-  );
-  return results.length ? { type_ids: results.map((r) => r.id) } : null;
+  return runRead(typeIdsRead(db, organisation, field, value), "find subscription type");
 }
 
 interface ApiUserRow {

@@ -1,0 +1,65 @@
+import { readRecords, type FileRecord } from "./records-file";
+
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const RETRIES = 3;
+
+export interface Totals {
+  lines: number;
+  applied: number;
+  stale: number;
+  rejected: { line: number; code: string; message: string; description: string }[];
+}
+
+/** Sends the file to POST /admin/v1/import in requests of `linesPerRequest` lines. */
+export async function provision(options: {
+  file: string;
+  url: string;
+  format: "ndjson" | "csv";
+  linesPerRequest: number;
+  token: string;
+  progress?: (totals: Totals) => void;
+}): Promise<Totals> {
+  const totals: Totals = { lines: 0, applied: 0, stale: 0, rejected: [] };
+  let batch: FileRecord[] = [];
+  let bytes = 0;
+  const send = async () => {
+    if (batch.length === 0) return;
+    const report = await postImport(options.url, options.token, batch.map((r) => r.json).join("\n"));
+    totals.lines += batch.length;
+    totals.applied += report.applied;
+    totals.stale += report.stale;
+    for (const rejected of report.rejected) totals.rejected.push({ ...rejected, line: batch[rejected.line - 1]?.line ?? -1 });
+    options.progress?.(totals);
+    batch = [];
+    bytes = 0;
+  };
+  for await (const record of readRecords(options.file, options.format)) {
+    if (batch.length >= options.linesPerRequest || bytes + record.json.length > MAX_REQUEST_BYTES) await send();
+    batch.push(record);
+    bytes += record.json.length + 1;
+  }
+  await send();
+  return totals;
+}
+
+/** One import request; retried on 503 and network errors, which is safe: versions make it idempotent. */
+async function postImport(url: string, token: string, body: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`${url}/admin/v1/import`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
+        body,
+      });
+      const envelope = (await response.json()) as { status: { code: string; message: string }; data: any };
+      if (response.ok) return envelope.data as Omit<Totals, "lines">;
+      if (response.status !== 503 || attempt >= RETRIES) {
+        throw new Error(`import failed: HTTP ${response.status} ${envelope.status.code}: ${envelope.status.message}`);
+      }
+    } catch (error) {
+      if (attempt >= RETRIES || (error instanceof Error && error.message.startsWith("import failed"))) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+}
+
