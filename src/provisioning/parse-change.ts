@@ -46,8 +46,14 @@ export function parseUpsert(kind: RecordKind, id: unknown, body: Body): Change {
   return change;
 }
 
-export function parseDelete(kind: RecordKind, id: unknown, version: unknown, organisation?: unknown): Change {
-  const change: Change = { op: "delete", kind, id: checkString(id, "id"), version: parseVersion(version), values: {} };
+export function parseDelete(
+  kind: RecordKind,
+  id: unknown,
+  version: unknown,
+  organisation?: unknown,
+  versionSource: "body" | "query" = "body",
+): Change {
+  const change: Change = { op: "delete", kind, id: checkString(id, "id"), version: parseVersion(version, versionSource), values: {} };
   if (organisation !== undefined) change.organisation = checkString(organisation, "organisation");
   return change;
 }
@@ -67,10 +73,10 @@ export function parseImportLine(line: Body): Change {
   return parseDelete(kind, id, required(rest, "version"), rest.organisation);
 }
 
-/** `version`: a positive integer from the system of record (a string of digits in a query). */
-export function parseVersion(raw: unknown): number {
+/** `version`: a positive integer from the system of record; a string of digits only in a query. */
+export function parseVersion(raw: unknown, source: "body" | "query" = "body"): number {
   if (raw === undefined) throw new ApiError("MISSING_PARAMETER", "version", "The parameter version is mandatory.");
-  const version = typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : raw;
+  const version = source === "query" && typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : raw;
   if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
     throw new ApiError("INVALID_PARAMETER", "version", "version must be a positive integer.");
   }

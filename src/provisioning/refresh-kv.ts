@@ -1,20 +1,25 @@
 import { KV_REFRESH_CONCURRENCY, REFRESH_READS_PER_BATCH } from "../constants";
-import { deleteKey, putJson } from "../store/kv";
+import { deleteKey, getManyJson, putJson } from "../store/kv";
 import { guarded } from "../store/storage-error";
 import type { KeyRefresh } from "./affected-keys";
 
 /**
- * Rewrites each key from D1, or deletes it when D1 no longer has its record:
- * KV follows D1 before the provisioning call answers. Keys are recomputed
- * with the very queries authenticate uses on a miss, so both agree; the
- * reads go to D1 in batches (one round trip each), the writes to KV in
- * parallel.
+ * Brings the affected keys that KV holds in line with D1 before the
+ * provisioning call answers: each is recomputed with the very query
+ * authenticate uses on a miss, then rewritten, or deleted when D1 no longer
+ * has its record. Keys KV does not hold are left absent: a miss reads D1
+ * anyway, and not writing them keeps a bulk import from costing one KV write
+ * per record (KV holds a subset of D1's mappings, never a wrong one).
+ * Presence is read in bulk, D1 in batches, and KV written in parallel.
  */
 export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: readonly KeyRefresh[]): Promise<number> {
   const unique = [...new Map(refreshes.map((r) => [r.key, r])).values()];
+  if (unique.length === 0) return 0;
+  const stored = await getManyJson(kv, unique.map((r) => r.key));
+  const held = unique.filter((r) => stored.get(r.key) != null);
   const writes: { key: string; value: unknown | null }[] = [];
-  for (let i = 0; i < unique.length; i += REFRESH_READS_PER_BATCH) {
-    const slice = unique.slice(i, i + REFRESH_READS_PER_BATCH);
+  for (let i = 0; i < held.length; i += REFRESH_READS_PER_BATCH) {
+    const slice = held.slice(i, i + REFRESH_READS_PER_BATCH);
     const reads = slice.map((r) => r.read(db));
     const results = await guarded("D1", "refresh reads", () => db.batch(reads.map((r) => r.statement)));
     slice.forEach((r, j) => writes.push({ key: r.key, value: reads[j]!.parse(results[j]!.results) }));
@@ -25,5 +30,5 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
     }
   };
   await Promise.all(Array.from({ length: Math.min(KV_REFRESH_CONCURRENCY, writes.length) }, worker));
-  return unique.length;
+  return held.length;
 }

@@ -1,7 +1,7 @@
 import { KV_REFRESH_CONCURRENCY, REINDEX_PAGE_ROWS } from "../constants";
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
 import { scanMappings, scanTypes, toMapping } from "../store/d1";
-import { deleteKey, getJson, kvKeys, listKeys, putJson, MAPPING_PREFIX } from "../store/kv";
+import { deleteKey, getManyJson, kvKeys, listKeys, putJson, MAPPING_PREFIX } from "../store/kv";
 
 export interface ReindexReport {
   keys: number;
@@ -50,9 +50,9 @@ export async function reindex(db: D1Database, kv: KVNamespace): Promise<ReindexR
   }
 
   const report: ReindexReport = { keys: wanted.size, written: 0, unchanged: 0, deleted: 0 };
+  const stored = await getManyJson(kv, [...wanted.keys()]);
   await inPool([...wanted], async ([key, value]) => {
-    const stored = await getJson<unknown>(kv, key);
-    if (JSON.stringify(stored) === JSON.stringify(value)) report.unchanged++;
+    if (JSON.stringify(stored.get(key)) === JSON.stringify(value)) report.unchanged++;
     else {
       await putJson(kv, key, value);
       report.written++;

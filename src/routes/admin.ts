@@ -52,7 +52,7 @@ adminRoutes.put("/:kind/:id", async (c) => {
 
 adminRoutes.delete("/:kind/:id", async (c) => {
   const kind = kindOf(c);
-  return applyOne(c, parseDelete(kind, c.req.param("id"), c.req.query("version")));
+  return applyOne(c, parseDelete(kind, c.req.param("id"), c.req.query("version"), undefined, "query"));
 });
 
 adminRoutes.get("/:kind/:id", async (c) => {

@@ -92,9 +92,12 @@ export function typeIdsRead(db: D1Database, organisation: string, field: TypeLoo
   };
 }
 
-async function runRead<T>(read: D1Read<T>, operation: string): Promise<T | null> {
-  const { results } = await guarded("D1", operation, () => read.statement.all());
-  return read.parse(results);
+/** Prepares and runs one read; a failure of either step is a StorageError. */
+function runRead<T>(makeRead: () => D1Read<T>, operation: string): Promise<T | null> {
+  return guarded("D1", operation, async () => {
+    const read = makeRead();
+    return read.parse((await read.statement.all()).results);
+  });
 }
 
 /** What authenticate needs for one lookup value, or null when no record has it. */
@@ -105,7 +108,7 @@ export function findMapping(
   field: LookupField,
   storedValue: string,
 ): Promise<Mapping | null> {
-  return runRead(mappingRead(db, organisation, kind, field, storedValue), "find mapping");
+  return runRead(() => mappingRead(db, organisation, kind, field, storedValue), "find mapping");
 }
 
 /** Ids of the organisation's subscription types with this name or alternative code. */
@@ -115,7 +118,7 @@ export function findTypeIds(
   field: TypeLookupField,
   value: string,
 ): Promise<TypeMapping | null> {
-  return runRead(typeIdsRead(db, organisation, field, value), "find subscription type");
+  return runRead(() => typeIdsRead(db, organisation, field, value), "find subscription type");
 }
 
 interface ApiUserRow {

@@ -66,3 +66,17 @@ export async function* listKeys(kv: KVNamespace, prefix: string): AsyncGenerator
     cursor = page.cursor;
   }
 }
+
+/** KV's bulk read takes at most 100 keys per call (one operation, one round trip). */
+const BULK_GET_KEYS = 100;
+
+/** The stored JSON values of many keys (null where absent), read in bulk. */
+export async function getManyJson(kv: KVNamespace, keys: readonly string[]): Promise<Map<string, unknown>> {
+  const values = new Map<string, unknown>();
+  for (let i = 0; i < keys.length; i += BULK_GET_KEYS) {
+    const slice = keys.slice(i, i + BULK_GET_KEYS);
+    const page = await guarded("KV", "bulk get", () => kv.get<unknown>(slice, "json"));
+    for (const [key, value] of page) values.set(key, value);
+  }
+  return values;
+}
