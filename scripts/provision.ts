@@ -64,7 +64,7 @@ async function main() {
   });
   if (tty) process.stderr.write("\n");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`${totals.lines} lines in ${seconds} s: ${totals.applied} applied, ${totals.stale} skipped as stale, ${totals.rejected.length} rejected`);
+  console.log(`${totals.lines} lines in ${seconds} s: ${totals.applied} applied, ${totals.stale} skipped as stale, ${totals.rejected.length} rejected${totals.retries ? ` (${totals.retries} requests retried)` : ""}`);
   for (const r of totals.rejected.slice(0, 50)) {
     console.log(`  line ${r.line}: ${r.code}${r.description ? ` (${r.description})` : ""}: ${r.message}`);
   }

@@ -7,6 +7,7 @@ import { describeError, log } from "./log";
 import { requestContext } from "./middleware/request-context";
 import { adminRoutes } from "./routes/admin";
 import { authenticateRoutes } from "./routes/authenticate";
+import { jwksRoutes } from "./routes/jwks";
 import { loginRoutes } from "./routes/login";
 import { StorageError } from "./store/storage-error";
 
@@ -20,6 +21,7 @@ export function createApp(): Hono<AppEnv> {
   app.route(CRMAPI_BASE, loginRoutes);
   app.route(CRMAPI_BASE, authenticateRoutes);
   app.route(ADMIN_BASE, adminRoutes);
+  app.route("/", jwksRoutes);
 
   app.notFound((c) => respondError(c, new ApiError("ROUTE_NOT_FOUND")));
   app.onError((error, c) => {

@@ -1,43 +1,47 @@
+import { ConfigError } from "./config-error";
 import { LOGIN_TOKEN_TTL_SECONDS, MIN_SECRET_BYTES, SUBSCRIBER_JWT_TTL_SECONDS } from "./constants";
 import { importHmacKey } from "./crypto/keys";
+import { loadSigningKeys, type SigningKeySet } from "./crypto/signing-keys";
+
+export { ConfigError };
 
 /** The worker's bindings: the one typed Env (wrangler.toml, secrets, vars). */
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
   LOGIN_TOKEN_SECRET: string;
-  TUCANO_JWT_SECRET: string;
+  /** HS256 secret shared with Tucano; used when SIGNING_KEYS is not set. */
+  TUCANO_JWT_SECRET?: string;
   CREDENTIAL_PEPPER: string;
   ADMIN_TOKEN: string;
+  /** JSON array of private JWKs (contract §7); optional. */
+  SIGNING_KEYS?: string;
   LOGIN_TOKEN_TTL_SECONDS?: string;
   SUBSCRIBER_JWT_TTL_SECONDS?: string;
 }
 
-/** What the request path needs, parsed and checked once per isolate. */
+/**
+ * What the request path needs, parsed and checked once per isolate. Keys are
+ * promises that reject with a ConfigError when their secret is missing or
+ * weak, so a mistake in one secret only fails the routes that need it.
+ */
 export interface Config {
   loginTokenTtlSeconds: number;
   subscriberJwtTtlSeconds: number;
   loginTokenKey: Promise<CryptoKey>;
-  subscriberJwtKey: Promise<CryptoKey>;
   credentialPepperKey: Promise<CryptoKey>;
-}
-
-/** A deployment mistake: answered as INTERNAL_ERROR, logged with this message (never a value). */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+  signingKeys: Promise<SigningKeySet>;
 }
 
 let cached: { source: string; config: Config } | undefined;
 
-/**
- * Returns the isolate's config, building it (and importing its keys) only
- * when the bindings' values change, i.e. once per isolate in production.
- */
+/** Returns the isolate's config, rebuilding it only when the bindings' values change. */
 export function getConfig(env: Env): Config {
   const source = [
     env.LOGIN_TOKEN_SECRET,
     env.TUCANO_JWT_SECRET,
     env.CREDENTIAL_PEPPER,
+    env.SIGNING_KEYS,
     env.LOGIN_TOKEN_TTL_SECONDS,
     env.SUBSCRIBER_JWT_TTL_SECONDS,
   ].join("\u0000");
@@ -45,21 +49,28 @@ export function getConfig(env: Env): Config {
   const config: Config = {
     loginTokenTtlSeconds: positiveInteger(env, "LOGIN_TOKEN_TTL_SECONDS", LOGIN_TOKEN_TTL_SECONDS),
     subscriberJwtTtlSeconds: positiveInteger(env, "SUBSCRIBER_JWT_TTL_SECONDS", SUBSCRIBER_JWT_TTL_SECONDS),
-    loginTokenKey: importHmacKey(strongSecret(env, "LOGIN_TOKEN_SECRET")),
-    subscriberJwtKey: importHmacKey(strongSecret(env, "TUCANO_JWT_SECRET")),
-    credentialPepperKey: importHmacKey(strongSecret(env, "CREDENTIAL_PEPPER")),
+    loginTokenKey: settled(() => importHmacKey(strongSecret(env, "LOGIN_TOKEN_SECRET"))),
+    credentialPepperKey: settled(() => importHmacKey(strongSecret(env, "CREDENTIAL_PEPPER"))),
+    signingKeys: settled(() => {
+      // Login tokens and subscriber JWTs must never verify with each other's key.
+      if (!env.SIGNING_KEYS && env.TUCANO_JWT_SECRET && env.TUCANO_JWT_SECRET === env.LOGIN_TOKEN_SECRET) {
+        throw new ConfigError("LOGIN_TOKEN_SECRET and TUCANO_JWT_SECRET must differ");
+      }
+      return loadSigningKeys(env.SIGNING_KEYS, env.TUCANO_JWT_SECRET);
+    }),
   };
-  // Login tokens and subscriber JWTs must never verify with each other's key.
-  if (env.LOGIN_TOKEN_SECRET === env.TUCANO_JWT_SECRET) {
-    throw new ConfigError("LOGIN_TOKEN_SECRET and TUCANO_JWT_SECRET must differ");
-  }
   cached = { source, config };
   return config;
 }
 
-type SecretName = "LOGIN_TOKEN_SECRET" | "TUCANO_JWT_SECRET" | "CREDENTIAL_PEPPER" | "ADMIN_TOKEN";
+/** Runs `make` lazily-safe: a rejection is kept for whoever awaits, never reported as unhandled. */
+function settled<T>(make: () => Promise<T>): Promise<T> {
+  const promise = Promise.resolve().then(make);
+  promise.catch(() => {});
+  return promise;
+}
 
-function strongSecret(env: Env, name: SecretName): string {
+function strongSecret(env: Env, name: "LOGIN_TOKEN_SECRET" | "CREDENTIAL_PEPPER"): string {
   const value = env[name];
   if (typeof value !== "string" || value.length === 0) throw new ConfigError(`secret ${name} is not set`);
   if (new TextEncoder().encode(value).byteLength < MIN_SECRET_BYTES) {

@@ -79,3 +79,9 @@ export const IMPORT_CHUNK_LINES = 50;
 
 /** Rows read per D1 query while rebuilding KV (reindex). */
 export const REINDEX_PAGE_ROWS = 1000;
+
+/**
+ * How long verifiers may cache the JWKS. A rotation must publish a new key
+ * at least this long before its `nbf` (the keys CLI defaults to an hour).
+ */
+export const JWKS_MAX_AGE_SECONDS = 300;

@@ -5,6 +5,8 @@ const RETRIES = 3;
 
 export interface Totals {
   lines: number;
+  /** Requests sent again after a 503 or a network error. */
+  retries: number;
   applied: number;
   stale: number;
   rejected: { line: number; code: string; message: string; description: string }[];
@@ -19,12 +21,12 @@ export async function provision(options: {
   token: string;
   progress?: (totals: Totals) => void;
 }): Promise<Totals> {
-  const totals: Totals = { lines: 0, applied: 0, stale: 0, rejected: [] };
+  const totals: Totals = { lines: 0, retries: 0, applied: 0, stale: 0, rejected: [] };
   let batch: FileRecord[] = [];
   let bytes = 0;
   const send = async () => {
     if (batch.length === 0) return;
-    const report = await postImport(options.url, options.token, batch.map((r) => r.json).join("\n"));
+    const report = await postImport(options.url, options.token, batch.map((r) => r.json).join("\n"), () => totals.retries++);
     totals.lines += batch.length;
     totals.applied += report.applied;
     totals.stale += report.stale;
@@ -43,7 +45,7 @@ export async function provision(options: {
 }
 
 /** One import request; retried on 503 and network errors, which is safe: versions make it idempotent. */
-async function postImport(url: string, token: string, body: string) {
+async function postImport(url: string, token: string, body: string, onRetry: () => void) {
   for (let attempt = 1; ; attempt++) {
     try {
       const response = await fetch(`${url}/admin/v1/import`, {
@@ -54,11 +56,14 @@ async function postImport(url: string, token: string, body: string) {
       const envelope = (await response.json()) as { status: { code: string; message: string }; data: any };
       if (response.ok) return envelope.data as Omit<Totals, "lines">;
       if (response.status !== 503 || attempt >= RETRIES) {
+        // Not worth a retry (or retried enough): report it.
         throw new Error(`import failed: HTTP ${response.status} ${envelope.status.code}: ${envelope.status.message}`);
       }
     } catch (error) {
       if (attempt >= RETRIES || (error instanceof Error && error.message.startsWith("import failed"))) throw error;
+      process.stderr.write(`\nrequest failed (${error instanceof Error ? error.message : String(error)}); retrying\n`);
     }
+    onRetry();
     await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
   }
 }

@@ -1,18 +1,20 @@
 import { SignJWT } from "jose";
+import type { SigningKey } from "./signing-keys";
 
 /**
- * The JWT the Tucano platform trusts (contract §4): HS256 with the shared
- * TUCANO_JWT_SECRET, claims `userid`, `apip`, `iat`, `exp`.
+ * The JWT the Tucano platform trusts (contract §4): claims `userid`, `apip`,
+ * `iat`, `exp`; header `alg`, `typ: "JWT"` and, for configured keys, `kid`.
  */
 export function signSubscriberJwt(
-  key: CryptoKey,
+  signer: SigningKey,
   claims: { userid: string; apip: string },
   now: number,
   ttlSeconds: number,
 ): Promise<string> {
+  const header = signer.kid === undefined ? { alg: signer.alg, typ: "JWT" } : { alg: signer.alg, typ: "JWT", kid: signer.kid };
   return new SignJWT({ userid: claims.userid, apip: claims.apip })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader(header)
     .setIssuedAt(now)
     .setExpirationTime(now + ttlSeconds)
-    .sign(key);
+    .sign(signer.key);
 }

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { ConfigError } from "../config";
+import { ConfigError } from "../config-error";
 import { MIN_SECRET_BYTES } from "../constants";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";

@@ -15,7 +15,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const headers = c.res.headers;
   headers.set("X-Request-Id", requestId);
-  headers.set("Cache-Control", "no-store");
+  // Answers are per device and per moment; only a route that says otherwise (the JWKS) may be cached.
+  if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
   headers.set("X-Content-Type-Options", "nosniff");
 });
 

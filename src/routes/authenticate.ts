@@ -3,6 +3,7 @@ import { withSession } from "../auth/session";
 import { nowSeconds } from "../clock";
 import { getConfig } from "../config";
 import { LOOPBACK_IP, MAX_TOKEN_LENGTH } from "../constants";
+import { currentSigner } from "../crypto/signing-keys";
 import { signSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
@@ -24,10 +25,11 @@ authenticateRoutes.post(
     const subscription = await withSession(c.env.KV, config, input.token, (claims) =>
       resolveSubscription(sources, config, claims.org, input.identifier, input.subscriptionType),
     );
+    const now = nowSeconds();
     const jwt = await signSubscriberJwt(
-      await config.subscriberJwtKey,
+      currentSigner(await config.signingKeys, now),
       { userid: subscription.user_id, apip: c.req.header("CF-Connecting-IP") ?? LOOPBACK_IP },
-      nowSeconds(),
+      now,
       config.subscriberJwtTtlSeconds,
     );
     return respondOk(c, { subscription_id: subscription.id, jwt });

@@ -51,7 +51,7 @@ describe("keys", () => {
 describe("login tokens and subscriber JWTs never stand in for each other", () => {
   it("rejects a subscriber JWT even when signed with the login key", async () => {
     const loginKey = await importHmacKey(env.LOGIN_TOKEN_SECRET);
-    const jwt = await signSubscriberJwt(loginKey, { userid: "u", apip: "127.0.0.1" }, Math.floor(Date.now() / 1000), 300);
+    const jwt = await signSubscriberJwt({ kid: undefined, alg: "HS256", nbf: 0, key: loginKey }, { userid: "u", apip: "127.0.0.1" }, Math.floor(Date.now() / 1000), 300);
     await expect(verifyLoginToken(loginKey, jwt)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
   });
 
