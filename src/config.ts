@@ -9,6 +9,7 @@ export { ConfigError };
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
+  ATTEMPTS: DurableObjectNamespace<import("./limits/attempt-counter").AttemptCounter>;
   LOGIN_TOKEN_SECRET: string;
   /** HS256 secret shared with Tucano; used when SIGNING_KEYS is not set. */
   TUCANO_JWT_SECRET?: string;

@@ -3,6 +3,8 @@ import type { Env } from "./config";
 import { describeError, log } from "./log";
 import { reindex } from "./provisioning/reindex";
 
+export { AttemptCounter } from "./limits/attempt-counter";
+
 const app = createApp();
 
 export default {

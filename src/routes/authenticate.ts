@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import { withSession } from "../auth/session";
 import { nowSeconds } from "../clock";
 import { getConfig } from "../config";
-import { LOOPBACK_IP, MAX_TOKEN_LENGTH } from "../constants";
+import { LOOPBACK_IP } from "../constants";
 import { currentSigner } from "../crypto/signing-keys";
 import { signSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
 import { validateBody } from "../middleware/validate";
+import { AUTHENTICATE_BODY } from "../request-schemas";
 import { resolveSubscription } from "../resolve/resolve";
 import { allowOnly } from "./method-not-allowed";
 import { deferrer } from "./defer";
@@ -17,7 +18,7 @@ export const authenticateRoutes = new Hono<AppEnv>();
 
 authenticateRoutes.post(
   "/tucano/subscriber/authenticate",
-  validateBody({ fields: { token: { required: true, maxLength: MAX_TOKEN_LENGTH } }, identifiers: true }),
+  validateBody(AUTHENTICATE_BODY),
   async (c) => {
     const input = c.get("input");
     const config = getConfig(c.env);

@@ -2,10 +2,10 @@ import { Hono } from "hono";
 import { login } from "../auth/login";
 import { releaseSession } from "../auth/session";
 import { getConfig } from "../config";
-import { MAX_TOKEN_LENGTH } from "../constants";
 import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
 import { validateBody } from "../middleware/validate";
+import { LOGIN_BODY, RELEASE_BODY } from "../request-schemas";
 import { allowOnly } from "./method-not-allowed";
 
 /** Contract §2 and §3, under /crmapi/rest/v2. */
@@ -13,14 +13,7 @@ export const loginRoutes = new Hono<AppEnv>();
 
 loginRoutes.post(
   "/authentication/token",
-  validateBody({
-    fields: {
-      username: { required: true },
-      password: { required: true },
-      organisation: { required: true },
-      unit: { required: false },
-    },
-  }),
+  validateBody(LOGIN_BODY),
   async (c) => {
     const token = await login(c.env.DB, getConfig(c.env), c.get("input"));
     return respondOk(c, { token });
@@ -29,7 +22,7 @@ loginRoutes.post(
 
 loginRoutes.post(
   "/authentication/token/release",
-  validateBody({ fields: { token: { required: true, maxLength: MAX_TOKEN_LENGTH } } }),
+  validateBody(RELEASE_BODY),
   async (c) => {
     await releaseSession(c.env.KV, getConfig(c.env), c.get("input").token);
     return respondOk(c, {});
