@@ -1,5 +1,6 @@
 import { createApp } from "./app";
-import type { Env } from "./config";
+import { getConfig, type Env } from "./config";
+import { drainOutbox } from "./provisioning/apply";
 import { describeError, log } from "./log";
 import { reindex } from "./provisioning/reindex";
 
@@ -9,13 +10,17 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  /** The cron trigger (wrangler.toml) rebuilds KV from D1, healing any drift. */
+  /** The cron trigger (wrangler.toml) finishes pending KV refreshes, then rebuilds KV from D1, healing any drift. */
   async scheduled(_controller, env, ctx) {
+    const drain = async () =>
+      drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey });
     ctx.waitUntil(
-      reindex(env.DB, env.KV).then(
-        (report) => log("info", "reindex done", { ...report }),
-        (error: unknown) => log("error", "reindex failed", { error: describeError(error) }),
-      ),
+      drain()
+        .then(() => reindex(env.DB, env.KV))
+        .then(
+          (report) => log("info", "reindex done", { ...report }),
+          (error: unknown) => log("error", "reindex failed", { error: describeError(error) }),
+        ),
     );
   },
 } satisfies ExportedHandler<Env>;

@@ -2,19 +2,21 @@ import { keyedHash } from "../crypto/credentials";
 import { hashPassword } from "../crypto/password";
 import { ApiError } from "../errors";
 import {
+  addToOutbox,
   clearTombstone,
   deleteRow,
   dropUnnamedCustomers,
   ensureCustomer,
   loadState,
   readRow,
+  removeFromOutbox,
   stateKey,
   upsertRow,
   type Row,
   type StoredState,
 } from "../store/records";
 import { guarded } from "../store/storage-error";
-import { isSubscriptionTable, keysDependingOn, keysOfRow, type KeyRefresh } from "./affected-keys";
+import { isSubscriptionTable, keysDependingOn, keysOfRow, refreshForKey, type KeyRefresh } from "./affected-keys";
 import type { Change } from "./parse-change";
 import { columnOf, CUSTOMER_TABLES, recordKind, type RecordKind } from "./record-kinds";
 import { refreshKeys } from "./refresh-kv";
@@ -39,7 +41,9 @@ interface Planned {
 
 /**
  * Applies changes in order as one D1 batch (one transaction), then brings
- * every affected KV key in line with D1. The version rule is checked against
+ * every affected KV key in line with D1; the keys are written to an outbox
+ * in the same transaction, so a KV failure after the commit is finished by
+ * the next call (a retry) or the cron, never forgotten. The version rule is checked against
  * the state read first and again by each statement's own guard, so a write
  * racing this one can never be overwritten by an older version. If the batch
  * fails on a uniqueness clash, the changes are retried one by one so that
@@ -49,67 +53,72 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
   const state = await loadState(deps.db, idsToLoad(changes), customersToLoad(changes));
   const outcomes: Outcome[] = [];
   const planned: Planned[] = [];
-  const staleRefreshes: KeyRefresh[] = [];
 
   for (const [index, change] of changes.entries()) {
     try {
       const entry = plan(deps, state, change);
-      if ("stale" in entry) {
-        outcomes[index] = { applied: false, stale: true, version: entry.stale };
-        // A retry of a write that was applied but whose KV refresh failed heals KV.
-        if (entry.current && entry.stale === change.version) staleRefreshes.push(...keysOfRow(change.kind.table, entry.current));
-      } else {
-        planned.push({ index, change, ...(await entry) });
-      }
+      if ("stale" in entry) outcomes[index] = { applied: false, stale: true, version: entry.stale };
+      else planned.push({ index, change, ...(await entry) });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       outcomes[index] = { error };
     }
   }
 
-  if (planned.length > 0) {
-    const customers = new Set<string>();
-    for (const { before, after, change } of planned) {
-      for (const column of customerColumns(change.kind)) {
-        for (const row of [before, after]) if (row && typeof row[column] === "string") customers.add(row[column]);
-      }
-    }
-    const statements = [
-      ...planned.flatMap((p) => p.statements),
-      ...dropUnnamedCustomers(deps.db, [...customers], CUSTOMER_TABLES),
-    ];
-    let results: D1Result[];
-    try {
-      results = await deps.db.batch(statements);
-    } catch (error) {
-      const clash = uniqueClash(error);
-      if (!clash) return guarded("D1", "apply changes", () => Promise.reject(error));
-      if (changes.length === 1) {
-        const field = changes[0]!.kind.fields.find((f) => columnOf(f) === clash)?.name ?? clash;
-        return [{ error: new ApiError("CONFLICT", field, `${field} already belongs to another record of this organisation.`) }];
-      }
-      for (const p of planned) outcomes[p.index] = (await applyChanges(deps, [p.change]))[0]!;
-      await refreshKeys(deps.db, deps.kv, staleRefreshes);
-      return outcomes;
-    }
-    let offset = 0;
-    const applied: Planned[] = [];
-    for (const p of planned) {
-      const guard = results[offset]!;
-      offset += p.statements.length;
-      if (guard.meta.changes > 0 || p.change.op === "delete") {
-        outcomes[p.index] = { applied: true, stale: false, version: p.change.version };
-        applied.push(p);
-      } else {
-        // Lost a race with a newer write that landed after the state was read.
-        const now = await readRow(deps.db, p.change.kind, p.change.id);
-        outcomes[p.index] = { applied: false, stale: true, version: now?.version ?? p.change.version };
-      }
-    }
-    staleRefreshes.push(...(await affectedKeys(deps.db, applied)));
+  // Keys an earlier call committed but could not refresh come first: a retry heals them.
+  const refreshes = state.outbox.map(refreshForKey).filter((r) => r !== null);
+  if (planned.length === 0) {
+    await refreshAndClear(deps, refreshes);
+    return outcomes;
   }
-  await refreshKeys(deps.db, deps.kv, staleRefreshes);
+
+  refreshes.push(...(await affectedKeys(deps.db, planned)));
+  const customers = new Set<string>();
+  for (const { before, after, change } of planned) {
+    for (const column of customerColumns(change.kind)) {
+      for (const row of [before, after]) if (row && typeof row[column] === "string") customers.add(row[column]);
+    }
+  }
+  const statements = [
+    ...planned.flatMap((p) => p.statements),
+    ...dropUnnamedCustomers(deps.db, [...customers], CUSTOMER_TABLES),
+    ...addToOutbox(deps.db, [...new Set(refreshes.map((r) => r.key))]),
+  ];
+  let results: D1Result[];
+  try {
+    results = await deps.db.batch(statements);
+  } catch (error) {
+    const clash = uniqueClash(error);
+    if (!clash) return guarded("D1", "apply changes", () => Promise.reject(error));
+    if (changes.length === 1) {
+      const field = changes[0]!.kind.fields.find((f) => columnOf(f) === clash)?.name ?? clash;
+      return [{ error: new ApiError("CONFLICT", field, `${field} already belongs to another record of this organisation.`) }];
+    }
+    // Nothing of this batch was written: apply one by one, so only the clashing lines are rejected.
+    for (const p of planned) outcomes[p.index] = (await applyChanges(deps, [p.change]))[0]!;
+    return outcomes;
+  }
+  let offset = 0;
+  for (const p of planned) {
+    const guard = results[offset]!;
+    offset += p.statements.length;
+    if (guard.meta.changes > 0 || p.change.op === "delete") {
+      outcomes[p.index] = { applied: true, stale: false, version: p.change.version };
+    } else {
+      // Lost a race with a newer write that landed after the state was read.
+      const now = await readRow(deps.db, p.change.kind, p.change.id);
+      outcomes[p.index] = { applied: false, stale: true, version: now?.version ?? p.change.version };
+    }
+  }
+  await refreshAndClear(deps, refreshes);
   return outcomes;
+}
+
+/** KV follows D1, then the outbox forgets the keys. If KV fails, they stay for the next call. */
+async function refreshAndClear(deps: ProvisioningDeps, refreshes: readonly KeyRefresh[]): Promise<void> {
+  if (refreshes.length === 0) return;
+  await refreshKeys(deps.db, deps.kv, refreshes);
+  await removeFromOutbox(deps.db, [...new Set(refreshes.map((r) => r.key))]);
 }
 
 type Plan = { stale: number; current: Row | null } | Promise<Omit<Planned, "index" | "change">>;
@@ -179,15 +188,19 @@ async function buildRow(deps: ProvisioningDeps, kind: RecordKind, change: Change
   return row;
 }
 
-async function affectedKeys(db: D1Database, applied: readonly Planned[]): Promise<KeyRefresh[]> {
+/**
+ * Every key the planned changes affect, known before the batch runs so they
+ * can go into the outbox in the same transaction: the keys of the rows
+ * before (always rewritten) and after (new values: where KV holds them),
+ * and of the records that embed a changed subscription.
+ */
+async function affectedKeys(db: D1Database, planned: readonly Planned[]): Promise<KeyRefresh[]> {
   const refreshes: KeyRefresh[] = [];
   const subscriptions: Row[] = [];
-  for (const { change, before, after } of applied) {
-    for (const row of [before, after]) {
-      if (!row) continue;
-      refreshes.push(...keysOfRow(change.kind.table, row));
-      if (isSubscriptionTable(change.kind.table)) subscriptions.push(row);
-    }
+  for (const { change, before, after } of planned) {
+    if (before) refreshes.push(...keysOfRow(change.kind.table, before, true));
+    if (after) refreshes.push(...keysOfRow(change.kind.table, after, false));
+    if (isSubscriptionTable(change.kind.table)) subscriptions.push(...[before, after].filter((r) => r !== null));
   }
   refreshes.push(...(await keysDependingOn(db, subscriptions)));
   return refreshes;
@@ -233,4 +246,9 @@ function uniqueClash(error: unknown): string | null {
   if (!match) return null;
   const columns = match[1]!.split(", ").map((c) => c.split(".").pop()!);
   return columns.find((c) => c !== "organisation") ?? columns[0]!;
+}
+
+/** Refreshes whatever keys earlier writes left in the outbox (the cron runs this). */
+export async function drainOutbox(deps: ProvisioningDeps): Promise<void> {
+  await applyChanges(deps, []);
 }

@@ -46,6 +46,7 @@ export async function importNdjson(deps: ProvisioningDeps, body: ReadableStream<
     if (chunk.length >= IMPORT_CHUNK_LINES) await flush();
   }
   await flush();
+  report.rejected.sort((a, b) => a.line - b.line);
   return report;
 }
 
@@ -91,7 +92,7 @@ async function* lines(body: ReadableStream<Uint8Array> | null): AsyncGenerator<s
     let start = 0;
     for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
       const line = pending + text.slice(start, end);
-      yield skipping ? null : line.endsWith("\r") ? line.slice(0, -1) : line;
+      yield skipping || line.length > IMPORT_MAX_LINE_BYTES ? null : line.endsWith("\r") ? line.slice(0, -1) : line;
       pending = "";
       skipping = false;
       start = end + 1;
@@ -105,6 +106,6 @@ async function* lines(body: ReadableStream<Uint8Array> | null): AsyncGenerator<s
     }
     if (done) break;
   }
-  if (skipping) yield null;
+  if (skipping || pending.length > IMPORT_MAX_LINE_BYTES) yield null;
   else if (pending !== "") yield pending;
 }

@@ -75,7 +75,7 @@ export function parseImportLine(line: Body): Change {
 
 /** `version`: a positive integer from the system of record; a string of digits only in a query. */
 export function parseVersion(raw: unknown, source: "body" | "query" = "body"): number {
-  if (raw === undefined) throw new ApiError("MISSING_PARAMETER", "version", "The parameter version is mandatory.");
+  if (raw === undefined || raw === null) throw new ApiError("MISSING_PARAMETER", "version", "The parameter version is mandatory.");
   const version = source === "query" && typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : raw;
   if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
     throw new ApiError("INVALID_PARAMETER", "version", "version must be a positive integer.");

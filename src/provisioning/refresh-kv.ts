@@ -4,19 +4,25 @@ import { guarded } from "../store/storage-error";
 import type { KeyRefresh } from "./affected-keys";
 
 /**
- * Brings the affected keys that KV holds in line with D1 before the
- * provisioning call answers: each is recomputed with the very query
- * authenticate uses on a miss, then rewritten, or deleted when D1 no longer
- * has its record. Keys KV does not hold are left absent: a miss reads D1
- * anyway, and not writing them keeps a bulk import from costing one KV write
- * per record (KV holds a subset of D1's mappings, never a wrong one).
+ * Brings affected keys in line with D1 before the provisioning call
+ * answers: each is recomputed with the very query authenticate uses on a
+ * miss, then rewritten, or deleted when D1 no longer has its record. Keys of
+ * brand-new values are only corrected where KV holds them (a miss reads D1
+ * anyway), so a bulk import of new records costs no KV writes at all.
  * Presence is read in bulk, D1 in batches, and KV written in parallel.
  */
 export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: readonly KeyRefresh[]): Promise<number> {
-  const unique = [...new Map(refreshes.map((r) => [r.key, r])).values()];
+  // One entry per key; "always" wins when a key is both old and new.
+  const byKey = new Map<string, KeyRefresh>();
+  for (const r of refreshes) {
+    const seen = byKey.get(r.key);
+    if (!seen || (r.always && !seen.always)) byKey.set(r.key, r);
+  }
+  const unique = [...byKey.values()];
   if (unique.length === 0) return 0;
-  const stored = await getManyJson(kv, unique.map((r) => r.key));
-  const held = unique.filter((r) => stored.get(r.key) != null);
+  const unsure = unique.filter((r) => !r.always);
+  const stored = unsure.length ? await getManyJson(kv, unsure.map((r) => r.key)) : new Map<string, unknown>();
+  const held = unique.filter((r) => r.always || stored.get(r.key) != null);
   const writes: { key: string; value: unknown | null }[] = [];
   for (let i = 0; i < held.length; i += REFRESH_READS_PER_BATCH) {
     const slice = held.slice(i, i + REFRESH_READS_PER_BATCH);

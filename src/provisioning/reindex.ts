@@ -1,6 +1,6 @@
 import { KV_REFRESH_CONCURRENCY, REINDEX_PAGE_ROWS } from "../constants";
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
-import { scanMappings, scanTypes, toMapping } from "../store/d1";
+import { findMapping, scanMappings, scanTypes, toMapping } from "../store/d1";
 import { deleteKey, getManyJson, kvKeys, listKeys, putJson, MAPPING_PREFIX } from "../store/kv";
 
 export interface ReindexReport {
@@ -29,11 +29,14 @@ export async function reindex(db: D1Database, kv: KVNamespace): Promise<ReindexR
         if (rows.length === 0) break;
         const groups = groupBy(rows, (r) => `${r.organisation}\u0000${r.lookup_value}`);
         const full = rows.length === REINDEX_PAGE_ROWS;
-        // A full page may end inside a record: leave that record to the next page.
+        // A full page may end inside a record: leave that record to the next
+        // page, or, if it fills the page alone, read it whole.
         if (full && groups.size > 1) groups.delete([...groups.keys()].pop()!);
         for (const group of groups.values()) {
-          const key = kvKeys.mapping(group[0]!.organisation, kind, field, group[0]!.lookup_value);
-          if (key) wanted.set(key, toMapping(kind, group));
+          const { organisation, lookup_value: value } = group[0]!;
+          const key = kvKeys.mapping(organisation, kind, field, value);
+          if (!key) continue;
+          wanted.set(key, full && groups.size === 1 ? await findMapping(db, organisation, kind, field, value) : toMapping(kind, group));
         }
         const lastKept = [...groups.values()].pop()![0]!;
         after = [lastKept.organisation, lastKept.lookup_value];

@@ -13,6 +13,17 @@ function boundedKey(key: string): string | null {
   return new TextEncoder().encode(key).byteLength <= KV_MAX_KEY_BYTES ? key : null;
 }
 
+/** The parts of a `map:` key, or null for any other key. */
+export function parseMappingKey(key: string): { organisation: string; tag: string; field: string; value: string } | null {
+  const match = /^map:([^:]*):([^:]+):([^:]+):(.*)$/s.exec(key);
+  if (!match) return null;
+  try {
+    return { organisation: decodeURIComponent(match[1]!), tag: match[2]!, field: match[3]!, value: match[4]! };
+  } catch {
+    return null;
+  }
+}
+
 export const kvKeys = {
   /** `map:<org>:<kind tag>:<field>:<value or keyed hash>` -> Mapping. */
   mapping(organisation: string, kind: IdentifierKind, field: LookupField, storedValue: string): string | null {

@@ -29,7 +29,12 @@ export interface StoredState {
   rows: Map<string, Row>;
   tombstones: Map<string, Tombstone>;
   customers: Map<string, string>;
+  /** KV keys an earlier write committed but could not refresh (see kv_outbox). */
+  outbox: string[];
 }
+
+/** Outbox keys picked up per provisioning call (the rest wait for the next one or the cron). */
+const OUTBOX_DRAIN = 500;
 
 export const stateKey = (segment: string, id: string) => `${segment}\u0000${id}`;
 
@@ -39,7 +44,9 @@ export async function loadState(
   ids: ReadonlyMap<RecordKind, ReadonlySet<string>>,
   customerIds: ReadonlySet<string>,
 ): Promise<StoredState> {
-  const statements: { kind?: RecordKind; what: "rows" | "tombstones" | "customers"; statement: D1PreparedStatement }[] = [];
+  const statements: { kind?: RecordKind; what: "rows" | "tombstones" | "customers" | "outbox"; statement: D1PreparedStatement }[] = [
+    { what: "outbox", statement: db.prepare("SELECT key FROM kv_outbox LIMIT ?1").bind(OUTBOX_DRAIN) },
+  ];
   for (const [kind, set] of ids) {
     for (const slice of slices([...set])) {
       statements.push({
@@ -62,14 +69,14 @@ export async function loadState(
       statement: db.prepare(`SELECT id, organisation FROM customers WHERE id IN (${placeholders(slice.length)})`).bind(...slice),
     });
   }
-  const state: StoredState = { rows: new Map(), tombstones: new Map(), customers: new Map() };
-  if (statements.length === 0) return state;
+  const state: StoredState = { rows: new Map(), tombstones: new Map(), customers: new Map(), outbox: [] };
   const results = await guarded("D1", "load records", () => db.batch(statements.map((s) => s.statement)));
   statements.forEach(({ kind, what }, index) => {
     for (const record of results[index]!.results as Record<string, unknown>[]) {
       if (what === "rows") state.rows.set(stateKey(kind!.segment, String(record[kind!.idColumn])), record as Row);
       else if (what === "tombstones") state.tombstones.set(stateKey(kind!.segment, String(record.id)), record as unknown as Tombstone);
-      else state.customers.set(String(record.id), String(record.organisation));
+      else if (what === "customers") state.customers.set(String(record.id), String(record.organisation));
+      else state.outbox.push(String(record.key));
     }
   });
   return state;
@@ -155,15 +162,25 @@ export async function rowsWhere(
   return results.flatMap((r) => r.results as Row[]);
 }
 
-/** Every row of a table, in pages (for reindex). */
-export async function* allRows(db: D1Database, table: string, idColumn: string, pageSize: number): AsyncGenerator<Row[]> {
-  let after = "";
-  for (;;) {
-    const { results } = await guarded("D1", "scan table", () =>
-      db.prepare(`SELECT * FROM ${table} WHERE ${idColumn} > ?1 ORDER BY ${idColumn} LIMIT ?2`).bind(after, pageSize).all<Row>(),
-    );
-    if (results.length === 0) return;
-    yield results;
-    after = String(results[results.length - 1]![idColumn]);
-  }
+/** Records keys to refresh, in the same transaction as the write that affects them. */
+export function addToOutbox(db: D1Database, keys: readonly string[]): D1PreparedStatement[] {
+  return slices(keys).map((slice) =>
+    db.prepare(`INSERT OR IGNORE INTO kv_outbox (key) VALUES ${slice.map((_, i) => `(?${i + 1})`).join(", ")}`).bind(...slice),
+  );
+}
+
+export async function removeFromOutbox(db: D1Database, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const statements = slices(keys).map((slice) =>
+    db.prepare(`DELETE FROM kv_outbox WHERE key IN (${placeholders(slice.length)})`).bind(...slice),
+  );
+  await guarded("D1", "clear outbox", () => db.batch(statements));
+}
+
+/** Keys waiting in the outbox (for the cron). */
+export async function outboxKeys(db: D1Database, limit: number): Promise<string[]> {
+  const { results } = await guarded("D1", "read outbox", () =>
+    db.prepare("SELECT key FROM kv_outbox LIMIT ?1").bind(limit).all<{ key: string }>(),
+  );
+  return results.map((r) => r.key);
 }
