@@ -19,6 +19,7 @@ export interface Env {
   SIGNING_KEYS?: string;
   LOGIN_TOKEN_TTL_SECONDS?: string;
   SUBSCRIBER_JWT_TTL_SECONDS?: string;
+  EDGE_ENV?: string;
 }
 
 /**
