@@ -35,3 +35,21 @@ export function spawnWrangler(args: string[], options: { quiet?: boolean } = {})
   const output = options.quiet ? "ignore" : "inherit";
   return spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: OFFLINE_ENV, stdio: ["ignore", output, output] });
 }
+
+/** Runs wrangler without blocking, so that several builds can share the cores; never throws. */
+export function runWranglerAsync(args: string[]): Promise<{ status: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: OFFLINE_ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.on("error", (error) => done({ status: null, output: output + String(error) }));
+    child.on("close", (status) => done({ status, output }));
+  });
+}
+
+/** Runs wrangler in the foreground, attached to this terminal (it may prompt or open a login); returns its exit status. */
+export function execWrangler(args: string[]): number {
+  const result = spawnSync(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: OFFLINE_ENV, stdio: "inherit" });
+  return result.status ?? 1;
+}
