@@ -85,3 +85,31 @@ export const REINDEX_PAGE_ROWS = 1000;
  * at least this long before its `nbf` (the keys CLI defaults to an hour).
  */
 export const JWKS_MAX_AGE_SECONDS = 300;
+
+/**
+ * Credential guessing (contract §1's RATE_LIMITED). Each limit: failures
+ * allowed within a sliding window; past it, the subject answers 429 with
+ * Retry-After until its oldest counted failure leaves the window.
+ */
+export const LIMITS = {
+  /** Wrong pass codes (or unknown identifiers) for one access token / medium identifier. */
+  identifier: { scope: "identifier", failures: 5, windowSeconds: 15 * 60 },
+  /** Unknown authentication codes from one client IP. */
+  authenticationCodeByIp: { scope: "auth-code-ip", failures: 10, windowSeconds: 15 * 60 },
+  /** Unknown authentication codes under one login token's user. */
+  authenticationCodeByUser: { scope: "auth-code-user", failures: 10, windowSeconds: 15 * 60 },
+  /** Wrong passwords for one username. */
+  loginByUsername: { scope: "login-user", failures: 10, windowSeconds: 15 * 60 },
+  /** Wrong passwords from one client IP. */
+  loginByIp: { scope: "login-ip", failures: 10, windowSeconds: 15 * 60 },
+} as const;
+
+/**
+ * Every storage call is bounded, so a hung binding cannot hold a request:
+ * KV answers in milliseconds when healthy (and has D1 behind it), D1 and the
+ * attempt counters get longer.
+ */
+export const STORAGE_TIMEOUT_MS = { KV: 1000, D1: 3000, DO: 3000 } as const;
+
+/** Deepest JSON nesting accepted in a body (requests are two levels deep). */
+export const MAX_JSON_DEPTH = 16;

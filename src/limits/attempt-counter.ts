@@ -8,6 +8,8 @@ import { DurableObject } from "cloudflare:workers";
  */
 export interface AttemptVerdict {
   locked: boolean;
+  /** Already locked before this attempt (the attempt itself is refused). */
+  wasLocked: boolean;
   /** Seconds until the window lets a new attempt through (0 when not locked). */
   retryAfter: number;
   /** Unix seconds when the lock ends (0 when not locked). */
@@ -18,12 +20,13 @@ export class AttemptCounter extends DurableObject {
   /** Records a failure and answers whether the subject is now locked. */
   async fail(now: number, limit: number, windowSeconds: number): Promise<AttemptVerdict> {
     const failures = this.recent(await this.failures(), now, windowSeconds);
+    const wasLocked = failures.length >= limit;
     failures.push(now);
     // Only the last `limit` failures matter: memory stays bounded under a flood.
     const kept = failures.slice(-limit);
     await this.ctx.storage.put("failures", kept);
     await this.ctx.storage.setAlarm((now + windowSeconds) * 1000);
-    return verdict(kept, now, limit, windowSeconds);
+    return { ...verdict(kept, now, limit, windowSeconds), wasLocked };
   }
 
   async status(now: number, limit: number, windowSeconds: number): Promise<AttemptVerdict> {
@@ -45,8 +48,8 @@ export class AttemptCounter extends DurableObject {
 }
 
 function verdict(failures: readonly number[], now: number, limit: number, windowSeconds: number): AttemptVerdict {
-  if (failures.length < limit) return { locked: false, retryAfter: 0, until: 0 };
+  if (failures.length < limit) return { locked: false, wasLocked: false, retryAfter: 0, until: 0 };
   // Locked until the oldest of the last `limit` failures leaves the window.
   const until = failures[failures.length - limit]! + windowSeconds;
-  return { locked: true, retryAfter: Math.max(1, until - now), until };
+  return { locked: true, wasLocked: true, retryAfter: Math.max(1, until - now), until };
 }

@@ -1,41 +1,70 @@
-import type { Config } from "../config";
+import { LIMITS } from "../constants";
 import { keyedHash, verifyKeyedHash } from "../crypto/credentials";
 import { ApiError } from "../errors";
 import type { IdentifierLookup, SubscriptionTypeFilter } from "../identifiers";
+import { recordFailure, refuseIfLocked, subject, type LimitDeps, type Subject } from "../limits/lockout";
 import type { Mapping, SubscriptionView, TypeMapping } from "../model";
 import { findMapping, findTypeIds } from "../store/d1";
 import { kvKeys } from "../store/kv";
 import { cacheAside, type MappingSources } from "./cache-aside";
 import { chooseSubscription } from "./choose-subscription";
 
+/** Who is asking: the login token's organisation and user, and the device's address. */
+export interface Caller {
+  organisation: string;
+  user: string;
+  ip: string;
+}
+
 /**
- * Identifier -> the one subscription it designates, within one organisation:
- * records of other organisations are simply never looked at.
+ * Identifier -> the one subscription it designates, within the caller's
+ * organisation: records of other organisations are simply never looked at.
+ * Credential guesses are counted (src/limits): wrong pass codes against the
+ * identifier, unknown authentication codes against the caller's IP and user.
  */
 export async function resolveSubscription(
   sources: MappingSources,
-  config: Pick<Config, "credentialPepperKey">,
-  organisation: string,
+  limits: LimitDeps,
+  caller: Caller,
   lookup: IdentifierLookup,
   typeFilter: SubscriptionTypeFilter | undefined,
+  now: number,
 ): Promise<SubscriptionView> {
   const { kind, field } = lookup;
-  const pepperKey = field.keyed || field.requires ? await config.credentialPepperKey : undefined;
-  const storedValue = field.keyed ? await keyedHash(pepperKey!, field.name, lookup.value) : lookup.value;
+  const { organisation } = caller;
+  const storedValue = field.keyed ? await keyedHash(limits.pepperKey, field.name, lookup.value) : lookup.value;
+  const subjects = await guardedSubjects(limits.pepperKey, caller, lookup);
 
   const [mapping, typeIds] = await Promise.all([
     cacheAside<Mapping>(sources, kvKeys.mapping(organisation, kind, field, storedValue), () =>
       findMapping(sources.db, organisation, kind, field, storedValue),
     ),
     typeFilter ? resolveTypeIds(sources, organisation, typeFilter) : undefined,
+    refuseIfLocked(limits, subjects, now),
   ]);
-  if (!mapping) throw new ApiError(kind.unknownAs);
-
+  if (!mapping) {
+    const unknown = new ApiError(kind.unknownAs);
+    throw subjects.length ? await recordFailure(limits, subjects, now, unknown) : unknown;
+  }
   if (field.requires) {
-    const secretOk = await verifyKeyedHash(pepperKey!, field.requires.name, lookup.secret ?? "", mapping.pass_code_hash);
-    if (!secretOk) throw new ApiError("AUTHENTICATION_FAILED");
+    const secretOk = await verifyKeyedHash(limits.pepperKey, field.requires.name, lookup.secret ?? "", mapping.pass_code_hash);
+    if (!secretOk) throw await recordFailure(limits, subjects, now, new ApiError("AUTHENTICATION_FAILED"));
   }
   return chooseSubscription(mapping.subscriptions, typeIds);
+}
+
+/** The subjects whose failures this lookup counts (none for installed items and subscriptions). */
+async function guardedSubjects(pepperKey: CryptoKey, caller: Caller, { kind, field, value }: IdentifierLookup): Promise<Subject[]> {
+  if (field.requires) {
+    return [await subject(pepperKey, LIMITS.identifier, `${caller.organisation}\u0000${kind.param}\u0000${value}`)];
+  }
+  if (field.keyed) {
+    return Promise.all([
+      subject(pepperKey, LIMITS.authenticationCodeByIp, caller.ip),
+      subject(pepperKey, LIMITS.authenticationCodeByUser, `${caller.organisation}\u0000${caller.user}`),
+    ]);
+  }
+  return [];
 }
 
 async function resolveTypeIds(

@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { withSession } from "../auth/session";
 import { nowSeconds } from "../clock";
 import { getConfig } from "../config";
-import { LOOPBACK_IP } from "../constants";
 import { currentSigner } from "../crypto/signing-keys";
 import { signSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
@@ -11,6 +10,7 @@ import { validateBody } from "../middleware/validate";
 import { AUTHENTICATE_BODY } from "../request-schemas";
 import { resolveSubscription } from "../resolve/resolve";
 import { allowOnly } from "./method-not-allowed";
+import { clientIp } from "./client-ip";
 import { deferrer } from "./defer";
 
 /** Contract §4, under /crmapi/rest/v2. */
@@ -22,14 +22,16 @@ authenticateRoutes.post(
   async (c) => {
     const input = c.get("input");
     const config = getConfig(c.env);
-    const sources = { db: c.env.DB, kv: c.env.KV, defer: deferrer(c) };
-    const subscription = await withSession(c.env.KV, config, input.token, (claims) =>
-      resolveSubscription(sources, config, claims.org, input.identifier, input.subscriptionType),
-    );
     const now = nowSeconds();
+    const ip = clientIp(c);
+    const sources = { db: c.env.DB, kv: c.env.KV, defer: deferrer(c) };
+    const limits = { kv: c.env.KV, attempts: c.env.ATTEMPTS, pepperKey: await config.credentialPepperKey };
+    const subscription = await withSession(c.env.KV, config, input.token, (claims) =>
+      resolveSubscription(sources, limits, { organisation: claims.org, user: claims.usr, ip }, input.identifier, input.subscriptionType, now),
+    );
     const jwt = await signSubscriberJwt(
       currentSigner(await config.signingKeys, now),
-      { userid: subscription.user_id, apip: c.req.header("CF-Connecting-IP") ?? LOOPBACK_IP },
+      { userid: subscription.user_id, apip: ip },
       now,
       config.subscriberJwtTtlSeconds,
     );

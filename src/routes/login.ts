@@ -6,6 +6,7 @@ import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
 import { validateBody } from "../middleware/validate";
 import { LOGIN_BODY, RELEASE_BODY } from "../request-schemas";
+import { clientIp } from "./client-ip";
 import { allowOnly } from "./method-not-allowed";
 
 /** Contract §2 and §3, under /crmapi/rest/v2. */
@@ -15,7 +16,9 @@ loginRoutes.post(
   "/authentication/token",
   validateBody(LOGIN_BODY),
   async (c) => {
-    const token = await login(c.env.DB, getConfig(c.env), c.get("input"));
+    const config = getConfig(c.env);
+    const limits = { kv: c.env.KV, attempts: c.env.ATTEMPTS, pepperKey: await config.credentialPepperKey };
+    const token = await login(c.env.DB, config, limits, c.get("input"), clientIp(c));
     return respondOk(c, { token });
   },
 );

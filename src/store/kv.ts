@@ -34,6 +34,10 @@ export const kvKeys = {
     const tag = SUBSCRIPTION_TYPE_FILTER.kvTag;
     return boundedKey(`${MAPPING_PREFIX}${encodeURIComponent(organisation)}:${tag}:${field.name}:${value}`);
   },
+  /** `lock:<subject>`: a locked-out subject (see src/limits), until its lock ends. */
+  lock(subject: string): string {
+    return `lock:${subject}`;
+  },
   /** `deny:<jti>`: a released login token, until its own expiry. */
   denied(jti: string): string {
     return `deny:${jti}`;
@@ -90,4 +94,20 @@ export async function getManyJson(kv: KVNamespace, keys: readonly string[]): Pro
     for (const [key, value] of page) values.set(key, value);
   }
   return values;
+}
+
+/** Lock ends (unix seconds) of the given subjects that KV holds a lock flag for. */
+export async function getLocks(kv: KVNamespace, subjects: readonly string[]): Promise<Map<string, number>> {
+  const stored = await getManyJson(kv, subjects.map((s) => kvKeys.lock(s)));
+  const locks = new Map<string, number>();
+  for (const subject of subjects) {
+    const flag = stored.get(kvKeys.lock(subject)) as { until?: unknown } | null | undefined;
+    if (flag && typeof flag.until === "number") locks.set(subject, flag.until);
+  }
+  return locks;
+}
+
+export function putLock(kv: KVNamespace, subject: string, until: number, now: number): Promise<void> {
+  const expiration = Math.max(until, now + KV_MIN_TTL_SECONDS);
+  return guarded("KV", "put lock", () => kv.put(kvKeys.lock(subject), JSON.stringify({ until }), { expiration }));
 }

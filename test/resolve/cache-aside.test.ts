@@ -92,7 +92,7 @@ describe("authenticate's storage I/O", () => {
     const kv = counted(env.KV);
     expect((await authenticateWith({ DB: warm.binding, KV: kv.binding }, payload)).body.data.subscription_id).toBe("SUB-2");
     expect(warm.log.calls).toEqual([]);
-    expect(kv.log.count("get")).toBe(3); // mapping, type name, deny-list
+    expect(kv.log.count("get")).toBe(4); // mapping, type name, lock flags (one bulk read), deny-list
   });
 
   it("a mapping in KV answers even when D1 is down", async () => {
