@@ -9,6 +9,7 @@ import { adminRoutes } from "./routes/admin";
 import { authenticateRoutes } from "./routes/authenticate";
 import { jwksRoutes } from "./routes/jwks";
 import { loginRoutes } from "./routes/login";
+import { openapiRoutes } from "./routes/openapi";
 import { StorageError } from "./store/storage-error";
 
 export const CRMAPI_BASE = "/crmapi/rest/v2";
@@ -22,6 +23,7 @@ export function createApp(): Hono<AppEnv> {
   app.route(CRMAPI_BASE, authenticateRoutes);
   app.route(ADMIN_BASE, adminRoutes);
   app.route("/", jwksRoutes);
+  app.route("/", openapiRoutes);
 
   app.notFound((c) => respondError(c, new ApiError("ROUTE_NOT_FOUND")));
   app.onError((error, c) => {

@@ -3,6 +3,8 @@ import { getConfig, type Env } from "./config";
 import { drainOutbox } from "./provisioning/apply";
 import { describeError, log } from "./log";
 import { reindex } from "./provisioning/reindex";
+import { nowSeconds } from "./clock";
+import { purgeReleased } from "./store/d1";
 
 export { AttemptCounter } from "./limits/attempt-counter";
 
@@ -10,10 +12,15 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  /** The cron trigger (wrangler.toml) finishes pending KV refreshes, then rebuilds KV from D1, healing any drift. */
+  /**
+   * The cron trigger (wrangler.toml): forgets expired released tokens,
+   * finishes pending KV refreshes, then rebuilds KV from D1, healing any drift.
+   */
   async scheduled(_controller, env, ctx) {
-    const drain = async () =>
-      drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey });
+    const drain = async () => {
+      await purgeReleased(env.DB, nowSeconds());
+      await drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey });
+    };
     ctx.waitUntil(
       drain()
         .then(() => reindex(env.DB, env.KV))

@@ -2,28 +2,49 @@ import { nowSeconds } from "../clock";
 import type { Config } from "../config";
 import { verifyLoginToken } from "../crypto/login-token";
 import { ApiError } from "../errors";
+import { describeError, log } from "../log";
 import type { LoginClaims } from "../model";
+import { isReleased, recordRelease } from "../store/d1";
 import { denyToken, isTokenDenied } from "../store/kv";
+import { StorageError } from "../store/storage-error";
 
 /**
  * A login token is valid when its signature and claims verify and its `jti`
- * is not on the KV deny-list. The deny-list read fails closed: if KV cannot
- * answer, the StorageError becomes 503, never a pass.
+ * has not been released. Released tokens are on the KV deny-list (the fast
+ * read) and in D1 (the durable copy, read only when KV cannot answer); if
+ * neither answers, the StorageError becomes 503, never a pass.
  *
  * Revocation is as fast as KV: immediate in the data centre that released
  * the token, about 60 s elsewhere (KV's propagation window). A Durable Object
  * would make it global at once, at the price of a cross-region round trip on
- * every authenticate; tokens expire within hours anyway.
+ * every authenticate; login tokens expire within hours anyway.
  */
-export async function verifySession(kv: KVNamespace, config: Config, token: string): Promise<LoginClaims> {
+export interface SessionStores {
+  kv: KVNamespace;
+  db: D1Database;
+}
+
+async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
+  try {
+    return await isTokenDenied(stores.kv, jti);
+  } catch (error) {
+    if (!(error instanceof StorageError)) throw error;
+    log("warn", "KV deny-list read failed; asking D1", { error: describeError(error) });
+    return isReleased(stores.db, jti);
+  }
+}
+
+export async function verifySession(stores: SessionStores, config: Config, token: string): Promise<LoginClaims> {
   const claims = await verifyLoginToken(await config.loginTokenKey, token);
-  if (await isTokenDenied(kv, claims.jti)) throw new ApiError("INVALID_TOKEN", "token");
+  if (await isRevoked(stores, claims.jti)) throw new ApiError("INVALID_TOKEN", "token");
   return claims;
 }
 
-export async function releaseSession(kv: KVNamespace, config: Config, token: string): Promise<void> {
-  const claims = await verifySession(kv, config, token);
-  await denyToken(kv, claims.jti, claims.exp, nowSeconds());
+/** Both copies must take the release: otherwise the call fails (503) and the client retries it. */
+export async function releaseSession(stores: SessionStores, config: Config, token: string): Promise<void> {
+  const claims = await verifySession(stores, config, token);
+  await recordRelease(stores.db, claims.jti, claims.exp);
+  await denyToken(stores.kv, claims.jti, claims.exp, nowSeconds());
 }
 
 /**
@@ -32,15 +53,15 @@ export async function releaseSession(kv: KVNamespace, config: Config, token: str
  * wins over whatever `work` produced.
  */
 export async function withSession<T>(
-  kv: KVNamespace,
+  stores: SessionStores,
   config: Config,
   token: string,
   work: (claims: LoginClaims) => Promise<T>,
 ): Promise<T> {
   const claims = await verifyLoginToken(await config.loginTokenKey, token);
-  const [denied, result] = await Promise.allSettled([isTokenDenied(kv, claims.jti), work(claims)]);
-  if (denied.status === "rejected") throw denied.reason;
-  if (denied.value) throw new ApiError("INVALID_TOKEN", "token");
+  const [revoked, result] = await Promise.allSettled([isRevoked(stores, claims.jti), work(claims)]);
+  if (revoked.status === "rejected") throw revoked.reason;
+  if (revoked.value) throw new ApiError("INVALID_TOKEN", "token");
   if (result.status === "rejected") throw result.reason;
   return result.value;
 }

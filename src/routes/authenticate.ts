@@ -26,7 +26,7 @@ authenticateRoutes.post(
     const ip = clientIp(c);
     const sources = { db: c.env.DB, kv: c.env.KV, defer: deferrer(c) };
     const limits = { kv: c.env.KV, attempts: c.env.ATTEMPTS, pepperKey: await config.credentialPepperKey };
-    const subscription = await withSession(c.env.KV, config, input.token, (claims) =>
+    const subscription = await withSession({ kv: c.env.KV, db: c.env.DB }, config, input.token, (claims) =>
       resolveSubscription(sources, limits, { organisation: claims.org, user: claims.usr, ip }, input.identifier, input.subscriptionType, now),
     );
     const jwt = await signSubscriberJwt(

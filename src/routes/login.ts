@@ -27,7 +27,7 @@ loginRoutes.post(
   "/authentication/token/release",
   validateBody(RELEASE_BODY),
   async (c) => {
-    await releaseSession(c.env.KV, getConfig(c.env), c.get("input").token);
+    await releaseSession({ kv: c.env.KV, db: c.env.DB }, getConfig(c.env), c.get("input").token);
     return respondOk(c, {});
   },
 );

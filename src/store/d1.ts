@@ -174,3 +174,22 @@ export async function scanTypes(
   );
   return results;
 }
+
+/** Whether a login token was released (the deny-list's fallback when KV fails). */
+export async function isReleased(db: D1Database, jti: string): Promise<boolean> {
+  const row = await guarded("D1", "read released token", () =>
+    db.prepare("SELECT 1 AS released FROM released_tokens WHERE jti = ?1").bind(jti).first(),
+  );
+  return row !== null;
+}
+
+export async function recordRelease(db: D1Database, jti: string, expiresAt: number): Promise<void> {
+  await guarded("D1", "record released token", () =>
+    db.prepare("INSERT OR IGNORE INTO released_tokens (jti, expires_at) VALUES (?1, ?2)").bind(jti, expiresAt).run(),
+  );
+}
+
+/** Forgets released tokens that have expired anyway. */
+export async function purgeReleased(db: D1Database, now: number): Promise<void> {
+  await guarded("D1", "purge released tokens", () => db.prepare("DELETE FROM released_tokens WHERE expires_at < ?1").bind(now).run());
+}
