@@ -1,5 +1,6 @@
 import { BODY_LIMIT_BYTES } from "../constants";
 import { ApiError } from "../errors";
+import { jsonShapeProblem } from "./json-shape";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -31,6 +32,8 @@ export async function readJsonObject(request: Request, limit = BODY_LIMIT_BYTES)
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new ApiError("MALFORMED_REQUEST", "", "The request body must be a JSON object.");
   }
+  const problem = jsonShapeProblem(text);
+  if (problem) throw new ApiError("MALFORMED_REQUEST", "", problem);
   return parsed as JsonObject;
 }
 
