@@ -21,6 +21,8 @@ export default defineConfig(async () => ({
   ],
   test: {
     setupFiles: ["./test/setup.ts"],
+    // The worker logs a line per request: show logs only for tests that fail.
+    silent: "passed-only",
     reporters: ["default", "json"],
     outputFile: { json: "./test-results/vitest.json" },
   },

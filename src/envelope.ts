@@ -18,10 +18,12 @@ export function errorEnvelope(error: ApiError): Envelope<null> {
 }
 
 export function respondOk<T>(c: Context, data: T): Response {
+  c.set("statusCode", "OK");
   return c.body(JSON.stringify(okEnvelope(data)), 200, { "Content-Type": JSON_CONTENT_TYPE });
 }
 
 export function respondError(c: Context, error: ApiError): Response {
+  c.set("statusCode", error.code);
   return c.body(JSON.stringify(errorEnvelope(error)), error.status, {
     ...error.headers,
     "Content-Type": JSON_CONTENT_TYPE,

@@ -5,5 +5,9 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** The answer's `status.code`, for the request log line. */
+    statusCode: string;
+    /** Phases measured for Server-Timing (milliseconds). */
+    timings: [phase: string, milliseconds: number][];
   };
 }

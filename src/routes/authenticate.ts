@@ -6,6 +6,7 @@ import { currentSigner } from "../crypto/signing-keys";
 import { signSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
+import { timed } from "../middleware/request-context";
 import { validateBody } from "../middleware/validate";
 import { AUTHENTICATE_BODY } from "../request-schemas";
 import { resolveSubscription } from "../resolve/resolve";
@@ -26,14 +27,13 @@ authenticateRoutes.post(
     const ip = clientIp(c);
     const sources = { db: c.env.DB, kv: c.env.KV, defer: deferrer(c) };
     const limits = { kv: c.env.KV, attempts: c.env.ATTEMPTS, pepperKey: await config.credentialPepperKey };
-    const subscription = await withSession({ kv: c.env.KV, db: c.env.DB }, config, input.token, (claims) =>
-      resolveSubscription(sources, limits, { organisation: claims.org, user: claims.usr, ip }, input.identifier, input.subscriptionType, now),
+    const subscription = await timed(c, "storage", () =>
+      withSession({ kv: c.env.KV, db: c.env.DB }, config, input.token, (claims) =>
+        resolveSubscription(sources, limits, { organisation: claims.org, user: claims.usr, ip }, input.identifier, input.subscriptionType, now),
+      ),
     );
-    const jwt = await signSubscriberJwt(
-      currentSigner(await config.signingKeys, now),
-      { userid: subscription.user_id, apip: ip },
-      now,
-      config.subscriberJwtTtlSeconds,
+    const jwt = await timed(c, "sign", async () =>
+      signSubscriberJwt(currentSigner(await config.signingKeys, now), { userid: subscription.user_id, apip: ip }, now, config.subscriberJwtTtlSeconds),
     );
     return respondOk(c, { subscription_id: subscription.id, jwt });
   },

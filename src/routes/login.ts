@@ -4,6 +4,7 @@ import { releaseSession } from "../auth/session";
 import { getConfig } from "../config";
 import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
+import { timed } from "../middleware/request-context";
 import { validateBody } from "../middleware/validate";
 import { LOGIN_BODY, RELEASE_BODY } from "../request-schemas";
 import { clientIp } from "./client-ip";
@@ -18,7 +19,7 @@ loginRoutes.post(
   async (c) => {
     const config = getConfig(c.env);
     const limits = { kv: c.env.KV, attempts: c.env.ATTEMPTS, pepperKey: await config.credentialPepperKey };
-    const token = await login(c.env.DB, config, limits, c.get("input"), clientIp(c));
+    const token = await timed(c, "login", () => login(c.env.DB, config, limits, c.get("input"), clientIp(c)));
     return respondOk(c, { token });
   },
 );
