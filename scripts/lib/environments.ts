@@ -28,6 +28,8 @@ export interface Environment {
   kvIds: Record<string, string>;
   d1Ids: Record<string, string>;
   durableObjects: string[];
+  /** The `version_metadata` binding's name, if any. */
+  versionMetadata?: string;
 }
 
 export interface WranglerConfig {
@@ -40,6 +42,8 @@ export interface WranglerConfig {
 /** Environments whose name starts with this take a share of production's traffic in one region. */
 export const CANARY_PREFIX = "canary-";
 export const PRODUCTION = "production";
+/** What the worker reads the deployed version from (src/config.ts); deployed environments only. */
+export const VERSION_METADATA_BINDING = "CF_VERSION_METADATA";
 
 /** Ids that are placeholders to replace before a real deployment: a single repeated hex digit. */
 const PLACEHOLDER_ID = /^([0-9a-f])\1{7}-?(\1{4}-?){3}\1{12}$/i;
@@ -60,6 +64,7 @@ function environment(env: string, topName: string, table: Table, top: Table): En
   const list = (value: unknown) => (Array.isArray(value) ? (value as Table[]) : []);
   const triggers = (inherited("triggers") ?? {}) as { crons?: string[] };
   const durable = (table.durable_objects ?? {}) as { bindings?: Table[] };
+  const versionMetadata = (table.version_metadata as Table | undefined)?.binding;
   return {
     name: env,
     workerName: typeof table.name === "string" && env ? table.name : env ? `${topName}-${env}` : topName,
@@ -69,6 +74,7 @@ function environment(env: string, topName: string, table: Table, top: Table): En
     kvIds: Object.fromEntries(list(table.kv_namespaces).map((b) => [String(b.binding), String(b.id)])),
     d1Ids: Object.fromEntries(list(table.d1_databases).map((b) => [String(b.binding), String(b.database_id)])),
     durableObjects: list(durable.bindings).map((b) => String(b.name)),
+    ...(versionMetadata ? { versionMetadata: String(versionMetadata) } : {}),
   };
 }
 
@@ -94,6 +100,7 @@ export function checkEnvironments(config: WranglerConfig): string[] {
     }
     if (!same(names(env.vars), names(top.vars))) failures.push(`${at} vars ${names(env.vars)} differ from the top level's ${names(top.vars)}`);
     if (env.vars.EDGE_ENV !== env.name) failures.push(`${at} must set vars.EDGE_ENV = "${env.name}"`);
+    if (env.versionMetadata !== VERSION_METADATA_BINDING) failures.push(`${at} must bind version_metadata as ${VERSION_METADATA_BINDING}`);
     if (!isCanary(env)) continue;
     if (env.routes.length === 0) failures.push(`${at} is a canary without a route`);
     if (env.crons.length > 0) failures.push(`${at} is a canary with a cron: production's already runs on the same data`);

@@ -22,6 +22,8 @@ database_id = "${id}"
 [[env.${name}.durable_objects.bindings]]
 name = "ATTEMPTS"
 class_name = "AttemptCounter"
+[env.${name}.version_metadata]
+binding = "CF_VERSION_METADATA"
 `;
   return `name = "w"
 [vars]
@@ -84,6 +86,8 @@ describe("the environment checks", () => {
   it("refuse an environment that does not repeat a binding or a var (wrangler does not inherit them)", () => {
     const text = minimal().replace(/\[\[env\.staging\.durable_objects\.bindings\]\]\nname = "ATTEMPTS"\nclass_name = "AttemptCounter"\n/, "");
     expect(checkEnvironments(parseWranglerToml(text))).toEqual([expect.stringMatching(/^\[env\.staging\] Durable Object bindings/)]);
+    const noVersion = minimal().replace(/\[env\.staging\.version_metadata\]\nbinding = "CF_VERSION_METADATA"\n/, "");
+    expect(checkEnvironments(parseWranglerToml(noVersion))).toEqual(["[env.staging] must bind version_metadata as CF_VERSION_METADATA"]);
     const noVar = minimal().replace('EDGE_ENV = "staging"', "");
     expect(checkEnvironments(parseWranglerToml(noVar))).toEqual([
       expect.stringMatching(/^\[env\.staging\] vars/),
