@@ -22,7 +22,7 @@ export default defineConfig(async () => ({
   test: {
     setupFiles: ["./test/setup.ts"],
     // The worker logs a line per request: show logs only for tests that fail.
-    silent: "passed-only",
+    silent: "passed-only" as const,
     reporters: ["default", "json"],
     outputFile: { json: "./test-results/vitest.json" },
   },
