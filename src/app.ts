@@ -7,6 +7,7 @@ import { describeError, log } from "./log";
 import { requestContext } from "./middleware/request-context";
 import { adminRoutes } from "./routes/admin";
 import { authenticateRoutes } from "./routes/authenticate";
+import { benchRoutes } from "./routes/bench";
 import { jwksRoutes } from "./routes/jwks";
 import { loginRoutes } from "./routes/login";
 import { openapiRoutes } from "./routes/openapi";
@@ -23,6 +24,7 @@ export function createApp(): Hono<AppEnv> {
   app.route(CRMAPI_BASE, authenticateRoutes);
   app.route(ADMIN_BASE, adminRoutes);
   app.route("/", jwksRoutes);
+  app.route("/", benchRoutes);
   app.route("/", openapiRoutes);
 
   app.notFound((c) => respondError(c, new ApiError("ROUTE_NOT_FOUND")));
