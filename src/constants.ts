@@ -113,3 +113,18 @@ export const STORAGE_TIMEOUT_MS = { KV: 1000, D1: 3000, DO: 3000 } as const;
 
 /** Deepest JSON nesting accepted in a body (requests are two levels deep). */
 export const MAX_JSON_DEPTH = 16;
+
+/**
+ * In-isolate caches of the hot path. A repeated authenticate then needs no
+ * KV read at all; the price is that a change made elsewhere (another isolate
+ * or data centre) can take this long more to show here: a released token
+ * may pass for up to 5 s more, a lock may let the right pass code through
+ * for up to 5 s more, a provisioned change may take 10 s more. Bounded in
+ * entries so memory stays flat under a stream of distinct identifiers.
+ */
+export const ISOLATE_CACHE = {
+  maxEntries: 10_000,
+  mappingTtlMs: 10_000,
+  revocationTtlMs: 5_000,
+  lockTtlMs: 5_000,
+} as const;

@@ -2,6 +2,7 @@ import { applyD1Migrations, listDurableObjectIds, runInDurableObject } from "clo
 import { env } from "cloudflare:workers";
 import { afterEach } from "vitest";
 import { seedStatements, type Seed } from "../scripts/lib/seed";
+import { clearIsolateCaches } from "../src/cache/isolate-caches";
 import demo from "../seed/demo.json";
 
 // Storage is per test file; both steps are idempotent, as setup may run again.
@@ -13,6 +14,7 @@ await env.DB.batch(statements.map(({ sql, params }) => env.DB.prepare(sql).bind(
 // identifiers); each test starts with no lockout, so a test about one thing
 // is not refused because of what the tests before it tried.
 afterEach(async () => {
+  clearIsolateCaches();
   for (const id of await listDurableObjectIds(env.ATTEMPTS)) {
     await runInDurableObject(env.ATTEMPTS.get(id), (_, state) => state.storage.deleteAll());
   }

@@ -2,6 +2,7 @@ import { nowSeconds } from "../clock";
 import type { Config } from "../config";
 import { verifyLoginToken } from "../crypto/login-token";
 import { ApiError } from "../errors";
+import { isolateCaches } from "../cache/isolate-caches";
 import { describeError, log } from "../log";
 import type { LoginClaims } from "../model";
 import { isReleased, recordRelease } from "../store/d1";
@@ -14,8 +15,9 @@ import { StorageError } from "../store/storage-error";
  * read) and in D1 (the durable copy, read only when KV cannot answer); if
  * neither answers, the StorageError becomes 503, never a pass.
  *
- * Revocation is as fast as KV: immediate in the data centre that released
- * the token, about 60 s elsewhere (KV's propagation window). A Durable Object
+ * Revocation is as fast as KV: immediate in the isolate that released the
+ * token, within the isolate cache's 5 s elsewhere in that data centre, and
+ * about 60 s more in other data centres (KV's propagation window). A Durable Object
  * would make it global at once, at the price of a cross-region round trip on
  * every authenticate; login tokens expire within hours anyway.
  */
@@ -25,13 +27,18 @@ export interface SessionStores {
 }
 
 async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
+  const cached = isolateCaches.revocations.get(jti);
+  if (cached !== undefined) return cached;
+  let revoked: boolean;
   try {
-    return await isTokenDenied(stores.kv, jti);
+    revoked = await isTokenDenied(stores.kv, jti);
   } catch (error) {
     if (!(error instanceof StorageError)) throw error;
     log("warn", "KV deny-list read failed; asking D1", { error: describeError(error) });
-    return isReleased(stores.db, jti);
+    revoked = await isReleased(stores.db, jti);
   }
+  isolateCaches.revocations.set(jti, revoked);
+  return revoked;
 }
 
 export async function verifySession(stores: SessionStores, config: Config, token: string): Promise<LoginClaims> {
@@ -45,6 +52,7 @@ export async function releaseSession(stores: SessionStores, config: Config, toke
   const claims = await verifySession(stores, config, token);
   await recordRelease(stores.db, claims.jti, claims.exp);
   await denyToken(stores.kv, claims.jti, claims.exp, nowSeconds());
+  isolateCaches.revocations.set(claims.jti, true);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isolateCaches } from "../cache/isolate-caches";
 import { keyedHash } from "../crypto/credentials";
 import { ApiError } from "../errors";
 import { describeError, log } from "../log";
@@ -41,8 +42,21 @@ export async function subject(pepperKey: CryptoKey, limit: Limit, value: string)
 export async function refuseIfLocked(deps: LimitDeps, subjects: readonly Subject[], now: number): Promise<void> {
   if (subjects.length === 0) return;
   let until = 0;
+  const unknown: string[] = [];
+  for (const { name } of subjects) {
+    const cached = isolateCaches.locks.get(name);
+    if (cached === undefined) unknown.push(name);
+    else until = Math.max(until, cached);
+  }
   try {
-    for (const end of (await getLocks(deps.kv, subjects.map((s) => s.name))).values()) until = Math.max(until, end);
+    if (unknown.length) {
+      const locks = await getLocks(deps.kv, unknown);
+      for (const name of unknown) {
+        const end = locks.get(name) ?? 0;
+        isolateCaches.locks.set(name, end);
+        until = Math.max(until, end);
+      }
+    }
   } catch (error) {
     if (!(error instanceof StorageError)) throw error;
     log("warn", "KV lock check failed; asking the attempt counters", { error: describeError(error) });
@@ -69,7 +83,13 @@ export async function recordFailure(deps: LimitDeps, subjects: readonly Subject[
   const verdicts: AttemptVerdict[] = await Promise.all(
     subjects.map((s) => guarded("DO", "attempt fail", () => counter(deps, s).fail(now, s.limit.failures, s.limit.windowSeconds))),
   );
-  await Promise.all(subjects.map((s, i) => (verdicts[i]!.locked ? putLock(deps.kv, s.name, verdicts[i]!.until, now) : undefined)));
+  await Promise.all(
+    subjects.map(async (s, i) => {
+      if (!verdicts[i]!.locked) return;
+      isolateCaches.locks.set(s.name, verdicts[i]!.until);
+      await putLock(deps.kv, s.name, verdicts[i]!.until, now);
+    }),
+  );
   const refused = verdicts.filter((v) => v.wasLocked);
   return refused.length ? rateLimited(Math.max(...refused.map((v) => v.retryAfter))) : failure;
 }

@@ -1,3 +1,4 @@
+import { isolateCaches } from "../cache/isolate-caches";
 import { KV_REFRESH_CONCURRENCY, REFRESH_READS_PER_BATCH } from "../constants";
 import { deleteKey, getManyJson, putJson } from "../store/kv";
 import { guarded } from "../store/storage-error";
@@ -30,6 +31,7 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
     const results = await guarded("D1", "refresh reads", () => db.batch(reads.map((r) => r.statement)));
     slice.forEach((r, j) => writes.push({ key: r.key, value: reads[j]!.parse(results[j]!.results) }));
   }
+  for (const { key } of unique) isolateCaches.mappings.delete(key);
   const worker = async () => {
     for (let next = writes.pop(); next; next = writes.pop()) {
       await (next.value === null ? deleteKey(kv, next.key) : putJson(kv, next.key, next.value));

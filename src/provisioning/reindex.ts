@@ -1,3 +1,4 @@
+import { isolateCaches } from "../cache/isolate-caches";
 import { KV_REFRESH_CONCURRENCY, REINDEX_PAGE_ROWS } from "../constants";
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
 import { findMapping, scanMappings, scanTypes, toMapping } from "../store/d1";
@@ -53,6 +54,7 @@ export async function reindex(db: D1Database, kv: KVNamespace): Promise<ReindexR
   }
 
   const report: ReindexReport = { keys: wanted.size, written: 0, unchanged: 0, deleted: 0 };
+  isolateCaches.mappings.clear();
   const stored = await getManyJson(kv, [...wanted.keys()]);
   await inPool([...wanted], async ([key, value]) => {
     if (JSON.stringify(stored.get(key)) === JSON.stringify(value)) report.unchanged++;

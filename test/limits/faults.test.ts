@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { clearIsolateCaches } from "../../src/cache/isolate-caches";
 import { counted, failing, failingD1 } from "../bindings";
 import { AUTHENTICATE, RELEASE, loginToken, postJson } from "../helpers";
 
@@ -69,9 +70,11 @@ describe("storage faults degrade, never lie", () => {
   it("a failing deny-list read never lets a released token through", async () => {
     const token = await loginToken();
     expect((await postJson(RELEASE, { token })).response.status).toBe(200);
-    // KV down: the D1 copy of the release answers.
+    // Another isolate, which has not seen the release: KV down, the D1 copy of the release answers.
+    clearIsolateCaches();
     expect((await authenticateWith({ KV: failing(env.KV) }, bySerial(token))).body.status.code).toBe("INVALID_TOKEN");
     // KV and D1 down: no answer is possible, so no pass either.
+    clearIsolateCaches();
     const { response } = await authenticateWith({ KV: failing(env.KV), DB: failingD1(env.DB) }, bySerial(token));
     expect(response.status).toBe(503);
   });

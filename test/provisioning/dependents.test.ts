@@ -5,6 +5,7 @@
  * change forgot to rewrite or delete would answer the old result from KV.
  */
 import { env } from "cloudflare:workers";
+import { clearIsolateCaches } from "../../src/cache/isolate-caches";
 import { describe, expect, it } from "vitest";
 import { del, put } from "./admin-helpers";
 import {
@@ -57,6 +58,8 @@ it("premise: once warmed, authenticate answers from KV (a planted mapping wins o
   expect(await warm(bySerial("STB-D0"))).toBe("SUB-2");
   const key = await mappingKey(bySerial("STB-D0"));
   await env.KV.put(key, JSON.stringify({ subscriptions: [{ id: "SUB-PLANTED", state: "active", user_id: "x", type_id: "T-BASIC" }] }));
+  // As a fresh isolate would: past the in-isolate cache, the KV mapping answers.
+  clearIsolateCaches();
   expect(await outcomeOf(bySerial("STB-D0"))).toBe("SUB-PLANTED");
   await env.KV.delete(key);
 });

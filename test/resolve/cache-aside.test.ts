@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { clearIsolateCaches } from "../../src/cache/isolate-caches";
 import { IDENTIFIER_KINDS } from "../../src/identifiers";
 import { cacheAside, type MappingSources } from "../../src/resolve/cache-aside";
 import type { Mapping } from "../../src/model";
@@ -68,7 +69,8 @@ describe("authenticate's storage I/O", () => {
     const cold = counted(env.DB);
     expect((await authenticateWith({ DB: cold.binding }, payload)).body.data.subscription_id).toBe("SUB-1");
     expect(cold.log.count("prepare")).toBe(1);
-    // ...the second is answered from KV alone.
+    // ...the second, in a fresh isolate, is answered from KV alone.
+    clearIsolateCaches();
     const warm = counted(env.DB);
     const kv = counted(env.KV);
     const { body } = await authenticateWith({ DB: warm.binding, KV: kv.binding }, payload);
@@ -88,11 +90,30 @@ describe("authenticate's storage I/O", () => {
     const cold = counted(env.DB);
     expect((await authenticateWith({ DB: cold.binding }, payload)).body.data.subscription_id).toBe("SUB-2");
     expect(cold.log.count("prepare")).toBe(2); // the credential's mapping and the type name
+    clearIsolateCaches();
     const warm = counted(env.DB);
     const kv = counted(env.KV);
     expect((await authenticateWith({ DB: warm.binding, KV: kv.binding }, payload)).body.data.subscription_id).toBe("SUB-2");
     expect(warm.log.calls).toEqual([]);
     expect(kv.log.count("get")).toBe(4); // mapping, type name, lock flags (one bulk read), deny-list
+  });
+
+  it.each([
+    ["installed item serial number", { installed_item_identifier: { serial_number: "STB-0001" } }, "SUB-1"],
+    [
+      "access token identifier + pass code + type",
+      { access_token_identifier: { identifier: "card-0001", pass_code: "1234" }, subscription_type_identifier: { name: "Basic" } },
+      "SUB-1",
+    ],
+  ])("a repeated hot-path request (%s) does no D1 query and no KV read", async (_, identifier, expected) => {
+    const payload = { token: await loginToken(), ...identifier };
+    await authenticateWith({}, payload);
+    const db = counted(env.DB);
+    const kv = counted(env.KV);
+    const { body } = await authenticateWith({ DB: db.binding, KV: kv.binding }, payload);
+    expect(body.data.subscription_id).toBe(expected);
+    expect(db.log.calls).toEqual([]);
+    expect(kv.log.calls).toEqual([]);
   });
 
   it("a mapping in KV answers even when D1 is down", async () => {
