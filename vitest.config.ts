@@ -23,6 +23,8 @@ export default defineConfig(async () => ({
     setupFiles: ["./test/setup.ts"],
     // The worker logs a line per request: show logs only for tests that fail.
     silent: "passed-only" as const,
+    // CI has 2 cores; a test doing several 100,000-iteration password hashes can take seconds there.
+    testTimeout: 30_000,
     reporters: ["default", "json"],
     outputFile: { json: "./test-results/vitest.json" },
   },
