@@ -40,11 +40,19 @@ export const MIN_SECRET_BYTES = 32;
 export const JTI_BYTES = 16;
 
 /**
- * KV mappings expire after a day. Provisioning rewrites affected mappings on
- * every change; the TTL bounds how long a write-back that raced a
- * provisioning write can serve the older record.
+ * Mappings written by provisioning and reindex, which read D1 right after
+ * the change they follow, live a day (and are rewritten on every change).
  */
 export const KV_MAPPING_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * Mappings written back by authenticate after a miss live only a minute
+ * (KV's minimum): such a write-back may carry what D1 said just before a
+ * provisioning write, and must not outlive it by more than KV's own
+ * propagation window. The cost: each data centre re-reads a hot mapping from
+ * D1 about once a minute.
+ */
+export const KV_WRITE_BACK_TTL_SECONDS = 60;
 
 /** KV refuses expirations closer than 60 s; deny-list entries are clamped up. */
 export const KV_MIN_TTL_SECONDS = 60;

@@ -15,9 +15,8 @@ import { StorageError } from "../store/storage-error";
  * read) and in D1 (the durable copy, read only when KV cannot answer); if
  * neither answers, the StorageError becomes 503, never a pass.
  *
- * Revocation is as fast as KV: immediate in the isolate that released the
- * token, within the isolate cache's 5 s elsewhere in that data centre, and
- * about 60 s more in other data centres (KV's propagation window). A Durable Object
+ * Revocation is as fast as KV: immediate in the data centre that released
+ * the token, about 60 s elsewhere (KV's propagation window). A Durable Object
  * would make it global at once, at the price of a cross-region round trip on
  * every authenticate; login tokens expire within hours anyway.
  */
@@ -26,9 +25,13 @@ export interface SessionStores {
   db: D1Database;
 }
 
+/**
+ * Only "released" is cached in the isolate: the contract wants a release to
+ * hold at once in its data centre, so "not released" is always asked of KV
+ * (the one KV read a repeated authenticate makes).
+ */
 async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
-  const cached = isolateCaches.revocations.get(jti);
-  if (cached !== undefined) return cached;
+  if (isolateCaches.revocations.get(jti)) return true;
   let revoked: boolean;
   try {
     revoked = await isTokenDenied(stores.kv, jti);
@@ -37,7 +40,7 @@ async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
     log("warn", "KV deny-list read failed; asking D1", { error: describeError(error) });
     revoked = await isReleased(stores.db, jti);
   }
-  isolateCaches.revocations.set(jti, revoked);
+  if (revoked) isolateCaches.revocations.set(jti, true);
   return revoked;
 }
 
@@ -58,16 +61,23 @@ export async function releaseSession(stores: SessionStores, config: Config, toke
 /**
  * Runs `work` for a verified token while the deny-list is read, so that the
  * KV read and the request's own lookups overlap. The deny-list's verdict
- * wins over whatever `work` produced.
+ * wins over whatever `work` produced; `work` gets it as `sessionValid`.
  */
 export async function withSession<T>(
   stores: SessionStores,
   config: Config,
   token: string,
-  work: (claims: LoginClaims) => Promise<T>,
+  work: (claims: LoginClaims, sessionValid: Promise<void>) => Promise<T>,
 ): Promise<T> {
   const claims = await verifyLoginToken(await config.loginTokenKey, token);
-  const [revoked, result] = await Promise.allSettled([isRevoked(stores, claims.jti), work(claims)]);
+  const revocation = isRevoked(stores, claims.jti);
+  // `work` awaits this before any side effect (counting a failed attempt), so
+  // a released token can neither authenticate nor lock anybody out.
+  const sessionValid = revocation.then((revoked) => {
+    if (revoked) throw new ApiError("INVALID_TOKEN", "token");
+  });
+  sessionValid.catch(() => {});
+  const [revoked, result] = await Promise.allSettled([revocation, work(claims, sessionValid)]);
   if (revoked.status === "rejected") throw revoked.reason;
   if (revoked.value) throw new ApiError("INVALID_TOKEN", "token");
   if (result.status === "rejected") throw result.reason;

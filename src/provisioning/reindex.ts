@@ -2,7 +2,9 @@ import { isolateCaches } from "../cache/isolate-caches";
 import { KV_REFRESH_CONCURRENCY, REINDEX_PAGE_ROWS } from "../constants";
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
 import { findMapping, scanMappings, scanTypes, toMapping } from "../store/d1";
-import { deleteKey, getManyJson, kvKeys, listKeys, putJson, MAPPING_PREFIX } from "../store/kv";
+import { deleteKey, getManyJson, kvKeys, listKeys, MAPPING_PREFIX } from "../store/kv";
+import { refreshForKey } from "./affected-keys";
+import { refreshKeys } from "./refresh-kv";
 
 export interface ReindexReport {
   keys: number;
@@ -56,19 +58,20 @@ export async function reindex(db: D1Database, kv: KVNamespace): Promise<ReindexR
   const report: ReindexReport = { keys: wanted.size, written: 0, unchanged: 0, deleted: 0 };
   isolateCaches.mappings.clear();
   const stored = await getManyJson(kv, [...wanted.keys()]);
-  await inPool([...wanted], async ([key, value]) => {
-    if (JSON.stringify(stored.get(key)) === JSON.stringify(value)) report.unchanged++;
-    else {
-      await putJson(kv, key, value);
-      report.written++;
-    }
-  });
+  const differing = [...wanted].filter(([key, value]) => JSON.stringify(stored.get(key)) !== JSON.stringify(value)).map(([key]) => key);
+  report.unchanged = wanted.size - differing.length;
   const orphans: string[] = [];
   for await (const key of listKeys(kv, MAPPING_PREFIX)) if (!wanted.has(key)) orphans.push(key);
-  await inPool(orphans, async (key) => {
-    await deleteKey(kv, key);
-    report.deleted++;
-  });
+
+  // The scan is old by now: a provisioning write may have landed since. So
+  // every key to write or delete is read from D1 again right before (as
+  // provisioning does), never written from the scan itself.
+  const refreshes = [...differing, ...orphans].map((key) => ({ key, refresh: refreshForKey(key) }));
+  await refreshKeys(db, kv, refreshes.flatMap(({ refresh }) => (refresh ? [refresh] : [])));
+  const unparseable = refreshes.filter(({ refresh }) => !refresh).map(({ key }) => key);
+  await inPool(unparseable, (key) => deleteKey(kv, key));
+  report.written = differing.length;
+  report.deleted = orphans.length;
   return report;
 }
 

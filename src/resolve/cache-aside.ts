@@ -1,4 +1,5 @@
 import { isolateCaches } from "../cache/isolate-caches";
+import { KV_WRITE_BACK_TTL_SECONDS } from "../constants";
 import { describeError, log } from "../log";
 import { getJson, putJson } from "../store/kv";
 import { StorageError } from "../store/storage-error";
@@ -41,7 +42,7 @@ export async function cacheAside<T>(
   if (value !== null && key !== null) {
     isolateCaches.mappings.set(key, value);
     sources.defer(
-      putJson(sources.kv, key, value).catch((error: unknown) =>
+      putJson(sources.kv, key, value, KV_WRITE_BACK_TTL_SECONDS).catch((error: unknown) =>
         log("warn", "KV write-back failed", { error: describeError(error) }),
       ),
     );

@@ -29,6 +29,8 @@ export async function resolveSubscription(
   lookup: IdentifierLookup,
   typeFilter: SubscriptionTypeFilter | undefined,
   now: number,
+  /** Settles once the login token is known valid; failures are counted only then. */
+  sessionValid: Promise<void>,
 ): Promise<SubscriptionView> {
   const { kind, field } = lookup;
   const { organisation } = caller;
@@ -42,13 +44,15 @@ export async function resolveSubscription(
     typeFilter ? resolveTypeIds(sources, organisation, typeFilter) : undefined,
     refuseIfLocked(limits, subjects, now),
   ]);
-  if (!mapping) {
-    const unknown = new ApiError(kind.unknownAs);
-    throw subjects.length ? await recordFailure(limits, subjects, now, unknown) : unknown;
-  }
+  const fail = async (error: ApiError) => {
+    if (subjects.length === 0) return error;
+    await sessionValid;
+    return recordFailure(limits, subjects, now, error);
+  };
+  if (!mapping) throw await fail(new ApiError(kind.unknownAs));
   if (field.requires) {
     const secretOk = await verifyKeyedHash(limits.pepperKey, field.requires.name, lookup.secret ?? "", mapping.pass_code_hash);
-    if (!secretOk) throw await recordFailure(limits, subjects, now, new ApiError("AUTHENTICATION_FAILED"));
+    if (!secretOk) throw await fail(new ApiError("AUTHENTICATION_FAILED"));
   }
   return chooseSubscription(mapping.subscriptions, typeIds);
 }

@@ -28,8 +28,16 @@ authenticateRoutes.post(
     const sources = { db: c.env.DB, kv: c.env.KV, defer: deferrer(c) };
     const limits = { kv: c.env.KV, attempts: c.env.ATTEMPTS, pepperKey: await config.credentialPepperKey };
     const subscription = await timed(c, "storage", () =>
-      withSession({ kv: c.env.KV, db: c.env.DB }, config, input.token, (claims) =>
-        resolveSubscription(sources, limits, { organisation: claims.org, user: claims.usr, ip }, input.identifier, input.subscriptionType, now),
+      withSession({ kv: c.env.KV, db: c.env.DB }, config, input.token, (claims, sessionValid) =>
+        resolveSubscription(
+          sources,
+          limits,
+          { organisation: claims.org, user: claims.usr, ip },
+          input.identifier,
+          input.subscriptionType,
+          now,
+          sessionValid,
+        ),
       ),
     );
     const jwt = await timed(c, "sign", async () =>

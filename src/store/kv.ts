@@ -49,12 +49,11 @@ export function getJson<T>(kv: KVNamespace, key: string): Promise<T | null> {
 }
 
 /**
- * Mappings expire after a while even though every change rewrites them: the
- * TTL bounds how long a write-back that raced a provisioning write can serve
- * the older record, and lets keys nobody asks for leave KV by themselves.
+ * Mappings expire even though every change rewrites them: keys nobody asks
+ * for leave KV by themselves (constants.ts has the TTLs and their reasons).
  */
-export function putJson(kv: KVNamespace, key: string, value: unknown): Promise<void> {
-  return guarded("KV", "put", () => kv.put(key, JSON.stringify(value), { expirationTtl: KV_MAPPING_TTL_SECONDS }));
+export function putJson(kv: KVNamespace, key: string, value: unknown, ttlSeconds = KV_MAPPING_TTL_SECONDS): Promise<void> {
+  return guarded("KV", "put", () => kv.put(key, JSON.stringify(value), { expirationTtl: ttlSeconds }));
 }
 
 export function deleteKey(kv: KVNamespace, key: string): Promise<void> {
