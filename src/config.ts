@@ -39,19 +39,23 @@ export interface Config {
   signingKeys: Promise<SigningKeySet>;
 }
 
-let cached: { source: string; config: Config } | undefined;
+/** The bindings a Config is built from: when one changes (tests, a new secret), it is rebuilt. */
+const CONFIG_SOURCES = [
+  "LOGIN_TOKEN_SECRET",
+  "TUCANO_JWT_SECRET",
+  "CREDENTIAL_PEPPER",
+  "SIGNING_KEYS",
+  "LOGIN_TOKEN_TTL_SECONDS",
+  "SUBSCRIBER_JWT_TTL_SECONDS",
+] as const satisfies readonly (keyof Env)[];
+
+let cached: { sources: readonly (string | undefined)[]; config: Config } | undefined;
 
 /** Returns the isolate's config, rebuilding it only when the bindings' values change. */
 export function getConfig(env: Env): Config {
-  const source = [
-    env.LOGIN_TOKEN_SECRET,
-    env.TUCANO_JWT_SECRET,
-    env.CREDENTIAL_PEPPER,
-    env.SIGNING_KEYS,
-    env.LOGIN_TOKEN_TTL_SECONDS,
-    env.SUBSCRIBER_JWT_TTL_SECONDS,
-  ].join("\u0000");
-  if (cached?.source === source) return cached.config;
+  // Compared value by value, on every request: no string is built for it.
+  if (cached && CONFIG_SOURCES.every((name, i) => env[name] === cached!.sources[i])) return cached.config;
+  const sources = CONFIG_SOURCES.map((name) => env[name]);
   const config: Config = {
     loginTokenTtlSeconds: positiveInteger(env, "LOGIN_TOKEN_TTL_SECONDS", LOGIN_TOKEN_TTL_SECONDS),
     subscriberJwtTtlSeconds: positiveInteger(env, "SUBSCRIBER_JWT_TTL_SECONDS", SUBSCRIBER_JWT_TTL_SECONDS),
@@ -65,7 +69,7 @@ export function getConfig(env: Env): Config {
       return loadSigningKeys(env.SIGNING_KEYS, env.TUCANO_JWT_SECRET);
     }),
   };
-  cached = { source, config };
+  cached = { sources, config };
   return config;
 }
 

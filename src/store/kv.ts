@@ -9,8 +9,12 @@ import { guarded } from "./storage-error";
  */
 export const MAPPING_PREFIX = "map:";
 
+const utf8 = new TextEncoder();
+
 function boundedKey(key: string): string | null {
-  return new TextEncoder().encode(key).byteLength <= KV_MAX_KEY_BYTES ? key : null;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most keys need no encoding to be measured.
+  if (key.length * 3 <= KV_MAX_KEY_BYTES) return key;
+  return utf8.encode(key).byteLength <= KV_MAX_KEY_BYTES ? key : null;
 }
 
 /** The parts of a `map:` key, or null for any other key. */
