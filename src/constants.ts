@@ -127,12 +127,16 @@ export const MAX_JSON_DEPTH = 16;
  * KV read at all; the price is that a change made elsewhere (another isolate
  * or data centre) can take this long more to show here: a released token
  * may pass for up to 5 s more, a lock may let the right pass code through
- * for up to 5 s more, a provisioned change may take 10 s more. Bounded in
- * entries so memory stays flat under a stream of distinct identifiers.
+ * for up to 5 s more, a provisioned change may take 10 s more. Verified
+ * login tokens cost no revocation delay (the deny-list is still consulted);
+ * their signature is simply not re-checked within the minute, and their
+ * expiry is checked on every use. Bounded in entries so memory stays flat
+ * under a stream of distinct identifiers.
  */
 export const ISOLATE_CACHE = {
   maxEntries: 10_000,
   mappingTtlMs: 10_000,
   revocationTtlMs: 5_000,
   lockTtlMs: 5_000,
+  verifiedLoginTokenTtlMs: 60_000,
 } as const;

@@ -15,8 +15,9 @@ import { StorageError } from "../store/storage-error";
  * read) and in D1 (the durable copy, read only when KV cannot answer); if
  * neither answers, the StorageError becomes 503, never a pass.
  *
- * Revocation is as fast as KV: immediate in the data centre that released
- * the token, about 60 s elsewhere (KV's propagation window). A Durable Object
+ * Revocation is immediate in the isolate that released the token, within
+ * the isolate cache's 5 s in the rest of its data centre and about 60 s
+ * elsewhere (KV's propagation window). A Durable Object
  * would make it global at once, at the price of a cross-region round trip on
  * every authenticate; login tokens expire within hours anyway.
  */
@@ -26,12 +27,14 @@ export interface SessionStores {
 }
 
 /**
- * Only "released" is cached in the isolate: the contract wants a release to
- * hold at once in its data centre, so "not released" is always asked of KV
- * (the one KV read a repeated authenticate makes).
+ * Both answers are cached in the isolate for ISOLATE_CACHE.revocationTtlMs:
+ * a repeated authenticate then reads no KV at all (issue #6's hot path).
+ * The price: another isolate of the releasing data centre may still accept
+ * the token for up to that TTL; the releasing isolate refuses it at once.
  */
 async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
-  if (isolateCaches.revocations.get(jti)) return true;
+  const cached = isolateCaches.revocations.get(jti);
+  if (cached !== undefined) return cached;
   let revoked: boolean;
   try {
     revoked = await isTokenDenied(stores.kv, jti);
@@ -40,7 +43,7 @@ async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
     log("warn", "KV deny-list read failed; asking D1", { error: describeError(error) });
     revoked = await isReleased(stores.db, jti);
   }
-  if (revoked) isolateCaches.revocations.set(jti, true);
+  isolateCaches.revocations.set(jti, revoked);
   return revoked;
 }
 

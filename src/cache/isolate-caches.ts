@@ -1,4 +1,5 @@
 import { ISOLATE_CACHE } from "../constants";
+import type { LoginClaims } from "../model";
 import { BoundedCache } from "./bounded-cache";
 
 /**
@@ -12,6 +13,11 @@ export const isolateCaches = {
   mappings: new BoundedCache<unknown>(ISOLATE_CACHE.maxEntries, ISOLATE_CACHE.mappingTtlMs),
   /** Login token `jti` -> released or not. */
   revocations: new BoundedCache<boolean>(ISOLATE_CACHE.maxEntries, ISOLATE_CACHE.revocationTtlMs),
+  /** Login token -> its claims, once verified with `key`. */
+  verifiedLoginTokens: new BoundedCache<{ key: CryptoKey; claims: LoginClaims }>(
+    ISOLATE_CACHE.maxEntries,
+    ISOLATE_CACHE.verifiedLoginTokenTtlMs,
+  ),
   /** Lockout subject -> end of its lock (0: not locked). */
   locks: new BoundedCache<number>(ISOLATE_CACHE.maxEntries, ISOLATE_CACHE.lockTtlMs),
 };

@@ -1,4 +1,6 @@
 import { SignJWT, base64url, jwtVerify } from "jose";
+import { isolateCaches } from "../cache/isolate-caches";
+import { nowSeconds } from "../clock";
 import { JTI_BYTES } from "../constants";
 import { ApiError } from "../errors";
 import type { LoginClaims } from "../model";
@@ -26,13 +28,31 @@ export async function issueLoginToken(
 
 const LOGIN_CLAIMS = ["usr", "org", "oun", "jti", "iat", "exp"] as const;
 
-export async function verifyLoginToken(key: CryptoKey, token: string): Promise<LoginClaims> {
+/**
+ * A device sends the same login token with every authenticate, so a token
+ * this isolate has verified with the same key is not decoded and HMAC'd
+ * again: only its expiry is re-checked (as jose would: valid while now < exp).
+ * The revocation check is the caller's and is not skipped.
+ */
+export async function verifyLoginToken(key: CryptoKey, token: string, now = nowSeconds()): Promise<LoginClaims> {
+  const known = isolateCaches.verifiedLoginTokens.get(token);
+  if (known?.key === key) {
+    if (now < known.claims.exp) return known.claims;
+    throw new ApiError("INVALID_TOKEN", "token");
+  }
+  const claims = await verifyUncached(key, token, now);
+  isolateCaches.verifiedLoginTokens.set(token, { key, claims });
+  return claims;
+}
+
+async function verifyUncached(key: CryptoKey, token: string, now: number): Promise<LoginClaims> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
       typ: "JWT",
       requiredClaims: [...LOGIN_CLAIMS],
+      currentDate: new Date(now * 1000),
     }));
   } catch {
     throw new ApiError("INVALID_TOKEN", "token");

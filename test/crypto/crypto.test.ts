@@ -66,3 +66,31 @@ describe("login tokens and subscriber JWTs never stand in for each other", () =>
     expect(Object.keys(payload).sort()).toEqual(["exp", "iat", "jti", "org", "oun", "usr"]);
   });
 });
+
+describe("verified login tokens, cached in the isolate", () => {
+  it("are still refused once expired", async () => {
+    const key = await importHmacKey(env.LOGIN_TOKEN_SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const { token, claims } = await issueLoginToken(key, { usr: "demo", org: "DEMO", oun: "HQ" }, now, 60);
+    expect(await verifyLoginToken(key, token, now)).toEqual(claims);
+    expect(await verifyLoginToken(key, token, now + 59)).toEqual(claims);
+    await expect(verifyLoginToken(key, token, now + 60)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+  });
+
+  it("are verified again under another key (a rotated LOGIN_TOKEN_SECRET)", async () => {
+    const key = await importHmacKey(env.LOGIN_TOKEN_SECRET);
+    const rotated = await importHmacKey("a-rotated-login-token-secret-of-32-bytes");
+    const now = Math.floor(Date.now() / 1000);
+    const { token } = await issueLoginToken(key, { usr: "demo", org: "DEMO", oun: "HQ" }, now, 7200);
+    await verifyLoginToken(key, token, now);
+    await expect(verifyLoginToken(rotated, token, now)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+  });
+
+  it("hold only tokens that verified: a forged one is refused every time", async () => {
+    const key = await importHmacKey(env.LOGIN_TOKEN_SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const { token } = await issueLoginToken(key, { usr: "demo", org: "DEMO", oun: "HQ" }, now, 7200);
+    const forged = `${token.slice(0, -2)}${token.endsWith("AA") ? "AB" : "AA"}`;
+    for (let i = 0; i < 2; i++) await expect(verifyLoginToken(key, forged, now)).rejects.toMatchObject({ code: "INVALID_TOKEN" });
+  });
+});
