@@ -153,6 +153,9 @@ describe("routing", () => {
     ["POST", `${CRMAPI}/nope`],
     ["POST", `${AUTHENTICATE}/extra`],
     ["GET", "http://edge.test/crmapi/rest/v1/authentication/token"],
+    // The bench's no-op route exists only in the bench build (BENCH_NOOP=1).
+    ["GET", "http://edge.test/__bench/noop"],
+    ["POST", "http://edge.test/__bench/noop"],
   ])("answers 404 ROUTE_NOT_FOUND to %s %s", async (method, url) => {
     expectEnvelope(await call(url, { method }), 404, "ROUTE_NOT_FOUND");
   });
