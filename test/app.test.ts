@@ -274,6 +274,25 @@ describe("authenticate: hostile values give a clear 4xx", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  // The contract's combination rules (§4), each with its HTTP status, through the worker.
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ["two lookup fields in one identifier", { installed_item_identifier: { id: "II-1", serial_number: "STB-0001" } }, "TOO_MANY_PARAMETERS", "installed_item_identifier"],
+    ["an empty identifier object", { subscription_identifier: {} }, "MISSING_PARAMETER", "subscription_identifier"],
+    ["an unknown lookup field", { subscription_identifier: { code: "S1" } }, "INVALID_PARAMETER", "subscription_identifier.code"],
+    ["identifier without pass_code", { access_token_identifier: { identifier: "card-0001" } }, "MISSING_PARAMETER", "access_token_identifier.pass_code"],
+    ["medium identifier without pass_code", { customer_identification_medium_identifier: { identifier: "medium-0003" } }, "MISSING_PARAMETER", "customer_identification_medium_identifier.pass_code"],
+    ["pass_code with authentication_code", { access_token_identifier: { authentication_code: "AUTH-CODE-0001", pass_code: "1234" } }, "INVALID_PARAMETER", "access_token_identifier.pass_code"],
+    ["pass_code alone", { access_token_identifier: { pass_code: "1234" } }, "MISSING_PARAMETER", "access_token_identifier"],
+    ["a type filter with an installed item", { installed_item_identifier: { id: "II-1" }, subscription_type_identifier: { id: "T-BASIC" } }, "INVALID_PARAMETER", "subscription_type_identifier"],
+    ["a type filter with a medium", { customer_identification_medium_identifier: { identifier: "medium-0003", pass_code: "9999" }, subscription_type_identifier: { id: "T-BASIC" } }, "INVALID_PARAMETER", "subscription_type_identifier"],
+    ["a type filter with two fields", { access_token_identifier: { identifier: "card-0001", pass_code: "1234" }, subscription_type_identifier: { id: "T-BASIC", name: "Basic" } }, "TOO_MANY_PARAMETERS", "subscription_type_identifier"],
+    ["an empty string", { installed_item_identifier: { serial_number: "" } }, "INVALID_PARAMETER", "installed_item_identifier.serial_number"],
+    ["no token", { installed_item_identifier: { id: "II-1" } }, "MISSING_PARAMETER", "token"],
+  ])("combination rule: %s", async (_what, payload, code, description) => {
+    const withToken = "token" in payload || _what === "no token" ? payload : { token: await sharedToken(), ...payload };
+    expectEnvelope(await postJson(AUTHENTICATE, withToken), 400, code, description);
+  });
+
   it("answers a deeply nested value with 400, not a crash", async () => {
     const deep = "[".repeat(7000) + "]".repeat(7000);
     const called = await postJson(AUTHENTICATE, `{"token":${deep},"installed_item_identifier":{"id":"II-1"}}`);
