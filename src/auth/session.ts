@@ -47,18 +47,20 @@ async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
   return revoked;
 }
 
-export async function verifySession(stores: SessionStores, config: Config, token: string): Promise<LoginClaims> {
-  const claims = await verifyLoginToken(await config.loginTokenKey, token);
-  if (await isRevoked(stores, claims.jti)) throw new ApiError("INVALID_TOKEN", "token");
-  return claims;
-}
-
-/** Both copies must take the release: otherwise the call fails (503) and the client retries it. */
+/**
+ * Both copies must take the release: otherwise the call fails (503) and the
+ * client retries it. A retry finds the token released in one copy, yet the
+ * other may still lack it (the first call failed between the two writes, and
+ * a KV outage made the retry read D1): so both writes are made again, and
+ * only then is the token refused as already released.
+ */
 export async function releaseSession(stores: SessionStores, config: Config, token: string): Promise<void> {
-  const claims = await verifySession(stores, config, token);
+  const claims = await verifyLoginToken(await config.loginTokenKey, token);
+  const alreadyReleased = await isRevoked(stores, claims.jti);
   await recordRelease(stores.db, claims.jti, claims.exp);
   await denyToken(stores.kv, claims.jti, claims.exp, nowSeconds());
   isolateCaches.revocations.set(claims.jti, true);
+  if (alreadyReleased) throw new ApiError("INVALID_TOKEN", "token");
 }
 
 /**

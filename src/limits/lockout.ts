@@ -87,7 +87,12 @@ export async function recordFailure(deps: LimitDeps, subjects: readonly Subject[
     subjects.map(async (s, i) => {
       if (!verdicts[i]!.locked) return;
       isolateCaches.locks.set(s.name, verdicts[i]!.until);
-      await putLock(deps.kv, s.name, verdicts[i]!.until, now);
+      // The counter has the lock already and refuses every further failure;
+      // the flag only brings the refusal of the right pass code forward, so
+      // a KV outage must not turn this answer into a 503.
+      await putLock(deps.kv, s.name, verdicts[i]!.until, now).catch((error: unknown) =>
+        log("warn", "KV lock flag write failed; the counter still refuses", { error: describeError(error) }),
+      );
     }),
   );
   const refused = verdicts.filter((v) => v.wasLocked);

@@ -15,7 +15,7 @@ import {
   type Row,
   type StoredState,
 } from "../store/records";
-import { guarded } from "../store/storage-error";
+import { guarded, StorageError } from "../store/storage-error";
 import { isSubscriptionTable, keysDependingOn, keysOfRow, refreshForKey, type KeyRefresh } from "./affected-keys";
 import type { Change } from "./parse-change";
 import { columnOf, CUSTOMER_TABLES, recordKind, type RecordKind } from "./record-kinds";
@@ -86,10 +86,10 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
   ];
   let results: D1Result[];
   try {
-    results = await deps.db.batch(statements);
+    results = await guarded("D1", "apply changes", () => deps.db.batch(statements));
   } catch (error) {
-    const clash = uniqueClash(error);
-    if (!clash) return guarded("D1", "apply changes", () => Promise.reject(error));
+    const clash = uniqueClash(error instanceof StorageError ? error.cause : error);
+    if (!clash) throw error;
     if (changes.length === 1) {
       const field = changes[0]!.kind.fields.find((f) => columnOf(f) === clash)?.name ?? clash;
       return [{ error: new ApiError("CONFLICT", field, `${field} already belongs to another record of this organisation.`) }];

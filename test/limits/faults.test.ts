@@ -1,5 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { clearIsolateCaches } from "../../src/cache/isolate-caches";
@@ -52,8 +53,11 @@ describe("storage faults degrade, never lie", () => {
   it("D1 failing on a KV hit: still answers", async () => {
     const token = await loginToken();
     await authenticateWith({}, bySerial(token));
-    const { response } = await authenticateWith({ DB: failingD1(env.DB) }, bySerial(token));
+    // A fresh isolate: the mapping and the deny-list's answer come from KV, not memory.
+    clearIsolateCaches();
+    const { response, body } = await authenticateWith({ DB: failingD1(env.DB) }, bySerial(token));
     expect(response.status).toBe(200);
+    expect(body.data.subscription_id).toBe("SUB-1");
   });
 
   it.each([
@@ -86,6 +90,58 @@ describe("storage faults degrade, never lie", () => {
     const response = await app.fetch(request, { ...env, KV: failing(env.KV) }, ctx);
     await waitOnExecutionContext(ctx);
     expect(response.status).toBe(503);
+  });
+
+  it("a release retried while KV is down is finished once KV is back: the token is never let through again", async () => {
+    const token = await loginToken();
+    const release = async (kv: KVNamespace) => {
+      const ctx = createExecutionContext();
+      const request = new Request(RELEASE, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token }) });
+      const response = await app.fetch(request, { ...env, KV: kv }, ctx);
+      await waitOnExecutionContext(ctx);
+      return { response, body: (await response.json()) as any };
+    };
+    // D1 took the release, KV did not.
+    expect((await release(failing(env.KV))).response.status).toBe(503);
+    // The retry reads D1 (KV still down): it must not answer "already released" before KV has it.
+    clearIsolateCaches();
+    expect((await release(failing(env.KV))).response.status).toBe(503);
+    // KV is back (and still without the entry): the retry completes the release in both copies.
+    clearIsolateCaches();
+    expect((await release(env.KV)).body.status.code).toBe("OK");
+    expect(await env.KV.get(`deny:${decodeJwt(token).jti}`)).not.toBeNull();
+    clearIsolateCaches();
+    expect((await authenticateWith({}, bySerial(token))).body.status.code).toBe("INVALID_TOKEN");
+  });
+
+  it("KV down when a pass code locks its identifier: the locking attempt is still 401, the next 429", async () => {
+    const token = await loginToken();
+    const medium = (pass_code: string) => ({ token, customer_identification_medium_identifier: { identifier: "medium-0003", pass_code } });
+    for (let i = 0; i < 5; i++) {
+      const { response, body } = await authenticateWith({ KV: failing(env.KV) }, medium(`000${i}`));
+      expect(response.status).toBe(401);
+      expect(body.status.code).toBe("AUTHENTICATION_FAILED");
+    }
+    // KV cannot tell the lock: the counter itself refuses, even the right pass code.
+    clearIsolateCaches();
+    const { response, body } = await authenticateWith({ KV: failing(env.KV) }, medium("9999"));
+    expect(response.status).toBe(429);
+    expect(body.status.code).toBe("RATE_LIMITED");
+  });
+
+  it("an attempt counter that hangs or fails: 503 on a wrong pass code, never a pass", async () => {
+    const token = await loginToken();
+    const wrong = { token, access_token_identifier: { identifier: "card-7777", pass_code: "0000" } };
+    // The namespace works; the object itself fails or never answers (an overloaded or unreachable DO).
+    const stubbed = (call: () => Promise<never>) =>
+      ({ idFromName: (name: string) => env.ATTEMPTS.idFromName(name), get: () => ({ fail: call, status: call }) }) as unknown as typeof env.ATTEMPTS;
+    const failingCounter = stubbed(() => Promise.reject(new Error("simulated DO failure")));
+    const hangingCounter = stubbed(() => new Promise<never>(() => {}));
+    for (const attempts of [failingCounter, hangingCounter]) {
+      const { response, body } = await authenticateWith({ ATTEMPTS: attempts }, wrong);
+      expect(response.status).toBe(503);
+      expect(body.status.code).toBe("SERVICE_UNAVAILABLE");
+    }
   });
 
   it("a successful authenticate asks no attempt counter", async () => {

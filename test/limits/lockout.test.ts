@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { clearIsolateCaches } from "../../src/cache/isolate-caches";
 import { authenticate, DEMO_USER, LOGIN, loginToken, OTHER_USER, postJson } from "../helpers";
 
 // Time is controlled (Date only: the storage timeouts keep real timers).
@@ -55,10 +56,12 @@ describe("pass-code lockout per identifier (5 failures in 15 minutes)", () => {
 
   it("refuses further guesses through the counter itself where the KV lock flag has not arrived", async () => {
     const token = await loginToken();
-    for (let i = 0; i < 5; i++) await authenticate({ token, ...card("0000") });
-    // Another data centre: the flag has not propagated there yet.
+    const guessAt = (pass_code: string) => ({ access_token_identifier: { identifier: "card-4444", pass_code } });
+    for (let i = 0; i < 5; i++) expect((await authenticate({ token, ...guessAt("0000") })).response.status).toBe(401);
+    // Another data centre: the flag has not propagated there yet, and its isolates have not seen it.
     for (const { name } of (await env.KV.list({ prefix: "lock:" })).keys) await env.KV.delete(name);
-    const guess = await authenticate({ token, ...card("0001") });
+    clearIsolateCaches();
+    const guess = await authenticate({ token, ...guessAt("0001") });
     expect(guess.body.status.code).toBe("RATE_LIMITED");
     expect(Number(guess.response.headers.get("Retry-After"))).toBeGreaterThan(0);
   });
@@ -80,6 +83,11 @@ describe("unknown authentication codes (10 per client IP and per user in 15 minu
     expect((await from("198.51.100.1", "AUTH-CODE-0001")).response.status).toBe(429);
     // The same user from elsewhere is throttled too (the user counts as well)...
     expect((await from("198.51.100.2", "AUTH-CODE-0001")).response.status).toBe(429);
+    // The address counts on its own: another user's codes from it are refused too, not from elsewhere.
+    const otherUser = await loginToken(OTHER_USER);
+    const codeOf = (ip: string) => authenticate({ token: otherUser, access_token_identifier: { authentication_code: "OTHER-CODE" } }, { "CF-Connecting-IP": ip });
+    expect((await codeOf("198.51.100.1")).body.status.code).toBe("RATE_LIMITED");
+    expect((await codeOf("198.51.100.4")).body.status.code).toBe("AUTHENTICATION_FAILED");
     // ...but another user from another address is not.
     const other = await loginToken(OTHER_USER);
     const { response } = await authenticate(
