@@ -21,8 +21,10 @@ export default {
       await purgeReleased(env.DB, nowSeconds());
       await drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey });
     };
+    // A failing purge or drain is logged and does not cost the day its reindex (which heals the same drift).
     ctx.waitUntil(
       drain()
+        .catch((error: unknown) => log("error", "outbox drain failed", { error: describeError(error) }))
         .then(() => reindex(env.DB, env.KV))
         .then(
           (report) => log("info", "reindex done", { ...report }),

@@ -94,9 +94,13 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
       const field = changes[0]!.kind.fields.find((f) => columnOf(f) === clash)?.name ?? clash;
       return [{ error: new ApiError("CONFLICT", field, `${field} already belongs to another record of this organisation.`) }];
     }
-    // Nothing of this batch was written: apply one by one, so only the clashing lines are rejected.
-    for (const p of planned) outcomes[p.index] = (await applyChanges(deps, [p.change]))[0]!;
-    return outcomes;
+    // Nothing of this batch was written: apply every line again, one by one, so only the
+    // clashing lines are rejected. Every line, not only the planned ones: a line judged
+    // stale (or refused) against an earlier line of this chunk may have been judged
+    // against a write that is now rejected.
+    const oneByOne: Outcome[] = [];
+    for (const change of changes) oneByOne.push((await applyChanges(deps, [change]))[0]!);
+    return oneByOne;
   }
   let offset = 0;
   for (const p of planned) {

@@ -149,6 +149,19 @@ describe("import", () => {
     expect((await get("/installed-items/II-CL2")).response.status).toBe(404);
   });
 
+  it("a line judged against an earlier line that then clashes is judged again on its own", async () => {
+    const r = await importLines([
+      // v3 clashes with II-1's serial number and is rejected...
+      item("II-RJ", "SUB-1", { serial_number: "STB-0001", version: 3 }),
+      // ...so v2 is not stale: nothing newer was ever stored.
+      item("II-RJ", "SUB-2", { serial_number: "STB-II-RJ", version: 2 }),
+    ]);
+    expect(rejections(r.body.data)).toEqual([[1, "CONFLICT", "serial_number"]]);
+    expect(r.body.data).toMatchObject({ applied: 1, stale: 0 });
+    expect(await outcomeOf(bySerial("STB-II-RJ"))).toBe("SUB-2");
+    expect(await outcomeOf(bySerial("STB-0001"))).toBe("SUB-1");
+  });
+
   it("KV follows an import: a warmed item answers its subscription's new state", async () => {
     await importLines([sub("SUB-KV"), item("II-KV", "SUB-KV")]);
     expect(await warm(bySerial("STB-II-KV"))).toBe("SUB-KV");
