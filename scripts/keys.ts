@@ -10,6 +10,7 @@
  * Keys are read from the environment, never from argv.
  */
 import { parseArgs } from "node:util";
+import { JWKS_MAX_AGE_SECONDS } from "../src/constants";
 import { addKey, generateSigningJwk, retireKeys, rotationStatus, type Alg, type PrivateJwk } from "./lib/keys";
 
 const DEFAULT_DELAY_SECONDS = 3600;
@@ -70,6 +71,10 @@ async function main() {
   const alg = algOption();
   if (alg) {
     const delay = Number(values.delay);
+    // Verifiers cache the JWKS this long: a key that signs sooner would be unknown to some of them.
+    if (!Number.isSafeInteger(delay) || delay < JWKS_MAX_AGE_SECONDS) {
+      throw new Error(`--delay must be whole seconds, at least the JWKS cache time (${JWKS_MAX_AGE_SECONDS}); got ${values.delay}`);
+    }
     keys = addKey(keys, await generateSigningJwk(alg, newKid(alg), now + delay));
     console.error(`\nadded ${keys[0]!.kid}: published at once, signs from ${when(keys[0]!.nbf)} (in ${delay} s, longer than the JWKS cache).`);
   }

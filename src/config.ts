@@ -66,7 +66,7 @@ export function getConfig(env: Env): Config {
       if (!env.SIGNING_KEYS && env.TUCANO_JWT_SECRET && env.TUCANO_JWT_SECRET === env.LOGIN_TOKEN_SECRET) {
         throw new ConfigError("LOGIN_TOKEN_SECRET and TUCANO_JWT_SECRET must differ");
       }
-      return loadSigningKeys(env.SIGNING_KEYS, env.TUCANO_JWT_SECRET);
+      return loadSigningKeys(env.SIGNING_KEYS, env.TUCANO_JWT_SECRET, env.LOGIN_TOKEN_SECRET);
     }),
   };
   cached = { sources, config };

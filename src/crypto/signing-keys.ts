@@ -38,7 +38,11 @@ const SHAPES: Record<SigningAlgorithm, { kty: string; crv?: string; private: "k"
   EdDSA: { kty: "OKP", crv: "Ed25519", private: "d", public: ["x"] },
 };
 
-export async function loadSigningKeys(raw: string | undefined, fallbackSecret: string | undefined): Promise<SigningKeySet> {
+/**
+ * `loginSecret` is LOGIN_TOKEN_SECRET: an HMAC key equal to it is refused, so
+ * that a login token's signature never verifies as a subscriber JWT's.
+ */
+export async function loadSigningKeys(raw: string | undefined, fallbackSecret: string | undefined, loginSecret?: string): Promise<SigningKeySet> {
   if (raw === undefined || raw.trim() === "") {
     if (!fallbackSecret) throw new ConfigError("neither SIGNING_KEYS nor TUCANO_JWT_SECRET is set");
     if (new TextEncoder().encode(fallbackSecret).byteLength < MIN_SECRET_BYTES) {
@@ -58,7 +62,7 @@ export async function loadSigningKeys(raw: string | undefined, fallbackSecret: s
   const set: SigningKeySet = { keys: [], jwks: [] };
   const kids = new Set<string>();
   for (const [index, entry] of entries.entries()) {
-    const key = await loadOne(entry, `SIGNING_KEYS[${index}]`);
+    const key = await loadOne(entry, `SIGNING_KEYS[${index}]`, loginSecret);
     if (kids.has(key.kid)) throw new ConfigError(`SIGNING_KEYS has duplicate kid ${JSON.stringify(key.kid)}`);
     kids.add(key.kid);
     set.keys.push(key.signing);
@@ -67,7 +71,7 @@ export async function loadSigningKeys(raw: string | undefined, fallbackSecret: s
   return set;
 }
 
-async function loadOne(entry: unknown, where: string): Promise<{ kid: string; signing: SigningKey; public?: PublicJwk }> {
+async function loadOne(entry: unknown, where: string, loginSecret: string | undefined): Promise<{ kid: string; signing: SigningKey; public?: PublicJwk }> {
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new ConfigError(`${where} is not a JWK object`);
   const jwk = entry as Record<string, unknown>;
   const kid = jwk.kid;
@@ -83,7 +87,8 @@ async function loadOne(entry: unknown, where: string): Promise<{ kid: string; si
   if (typeof secret !== "string" || secret === "") {
     throw new ConfigError(`${name}: the private member "${shape.private}" is missing (a public key cannot sign)`);
   }
-  const nbf = jwk.nbf ?? 0;
+  // Absent means "at once"; null (e.g. a NaN that went through JSON) is refused, not read as 0.
+  const nbf = Object.hasOwn(jwk, "nbf") ? jwk.nbf : 0;
   if (typeof nbf !== "number" || !Number.isSafeInteger(nbf) || nbf < 0) {
     throw new ConfigError(`${name}: nbf must be unix seconds`);
   }
@@ -96,6 +101,9 @@ async function loadOne(entry: unknown, where: string): Promise<{ kid: string; si
     if (alg === "HS256") {
       const bytes = base64url.decode(secret);
       if (bytes.byteLength < MIN_SECRET_BYTES) throw new ConfigError(`${name}: HMAC secret is shorter than ${MIN_SECRET_BYTES} bytes`);
+      if (loginSecret !== undefined && base64url.encode(bytes) === base64url.encode(loginSecret)) {
+        throw new ConfigError(`${name}: HMAC secret must differ from LOGIN_TOKEN_SECRET`);
+      }
       key = await crypto.subtle.importKey("raw", new Uint8Array(bytes), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     } else {
       const { kid: _kid, alg: _alg, nbf: _nbf, use: _use, key_ops: _ops, ...material } = jwk;

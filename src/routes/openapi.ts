@@ -17,12 +17,13 @@ export const openapiRoutes = new Hono<AppEnv>();
 /** Long enough to spare repeated fetches by tools, short enough that a deploy shows within minutes. */
 const MAX_AGE_SECONDS = 300;
 
-openapiRoutes.get("/openapi.json", (c) =>
-  c.body(openApiJson(), 200, {
+openapiRoutes.get("/openapi.json", (c) => {
+  c.set("statusCode", "OK");
+  return c.body(openApiJson(), 200, {
     "Content-Type": JSON_CONTENT_TYPE,
     "Cache-Control": `public, max-age=${MAX_AGE_SECONDS}`,
     "Access-Control-Allow-Origin": "*",
-  }),
-);
+  });
+});
 
 allowOnly(openapiRoutes, "/openapi.json", ["GET"]);

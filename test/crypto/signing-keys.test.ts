@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
 import { currentSigner, loadSigningKeys } from "../../src/crypto/signing-keys";
 import { addKey, generateSigningJwk, retireKeys, rotationStatus } from "../../scripts/lib/keys";
@@ -51,9 +52,15 @@ describe("loadSigningKeys", () => {
     ["a kty that does not fit alg", async () => JSON.stringify([{ ...(await es()), alg: "EdDSA" }]), /EdDSA needs kty OKP/],
     ["a bad nbf", async () => JSON.stringify([{ ...(await es()), nbf: "soon" }]), /nbf must be unix seconds/],
     ["garbage key material", async () => JSON.stringify([{ ...(await es()), d: "AAAA" }]), /could not be imported/],
+    ["a null nbf (a NaN gone through JSON)", async () => JSON.stringify([{ ...(await es()), nbf: null }]), /nbf must be unix seconds/],
+    [
+      "an HMAC secret equal to LOGIN_TOKEN_SECRET",
+      async () => JSON.stringify([{ kid: "hs", alg: "HS256", kty: "oct", k: base64url.encode(env.LOGIN_TOKEN_SECRET) }]),
+      /must differ from LOGIN_TOKEN_SECRET/,
+    ],
   ])("refuses %s, naming the problem but no key material", async (_, make, message) => {
     const raw = await make();
-    const error = await loadSigningKeys(raw, env.TUCANO_JWT_SECRET).then(
+    const error = await loadSigningKeys(raw, env.TUCANO_JWT_SECRET, env.LOGIN_TOKEN_SECRET).then(
       () => expect.fail("should have been refused"),
       (e: Error) => e,
     );

@@ -1,4 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
 import { authenticate, loginToken } from "../helpers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -44,5 +47,29 @@ describe("what every answer carries, and the request log line", () => {
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.message === "request");
     expect(line).toMatchObject({ status: 401, code: "INVALID_TOKEN" });
     expect(JSON.stringify(line)).not.toContain("SECRET-ID-123");
+  });
+
+  it("a deployed version: X-Edge-Env and X-Edge-Version on errors too, colo and country in the line", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const deployed = { ...env, EDGE_ENV: "canary-eu", CF_VERSION_METADATA: { id: "v-1234", tag: "", timestamp: "" } };
+    const request = new Request("http://edge.test/nowhere", { cf: { colo: "FRA", country: "DE" } } as RequestInit);
+    const ctx = createExecutionContext();
+    const response = await createApp().fetch(request, deployed, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("X-Edge-Env")).toBe("canary-eu");
+    expect(response.headers.get("X-Edge-Version")).toBe("v-1234");
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.message === "request");
+    expect(line).toMatchObject({ status: 404, code: "ROUTE_NOT_FOUND", env: "canary-eu", version: "v-1234", colo: "FRA", country: "DE" });
+  });
+
+  it.each(["/.well-known/jwks.json", "/openapi.json"])("logs code OK for %s", async (path) => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const { exports } = await import("cloudflare:workers");
+    expect((await exports.default.fetch(new Request(`http://edge.test${path}`))).status).toBe(200);
+    const line = lines.map((l) => JSON.parse(l)).find((l) => l.message === "request");
+    expect(line).toMatchObject({ status: 200, code: "OK" });
   });
 });
