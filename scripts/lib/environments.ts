@@ -28,6 +28,10 @@ export interface Environment {
   kvIds: Record<string, string>;
   d1Ids: Record<string, string>;
   durableObjects: string[];
+  /** Durable Object bindings that use another Worker's class: binding -> that Worker's name. */
+  durableObjectScripts: Record<string, string>;
+  /** Workers Logs (`[observability] enabled`, inherited from the top level). */
+  observability: boolean;
   /** The `version_metadata` binding's name, if any. */
   versionMetadata?: string;
 }
@@ -44,6 +48,8 @@ export const CANARY_PREFIX = "canary-";
 export const PRODUCTION = "production";
 /** What the worker reads the deployed version from (src/config.ts); deployed environments only. */
 export const VERSION_METADATA_BINDING = "CF_VERSION_METADATA";
+/** The failed-attempt counters, which canaries share with production. */
+export const ATTEMPTS_BINDING = "ATTEMPTS";
 
 /** Ids that are placeholders to replace before a real deployment: a single repeated hex digit. */
 const PLACEHOLDER_ID = /^([0-9a-f])\1{7}-?(\1{4}-?){3}\1{12}$/i;
@@ -74,6 +80,10 @@ function environment(env: string, topName: string, table: Table, top: Table): En
     kvIds: Object.fromEntries(list(table.kv_namespaces).map((b) => [String(b.binding), String(b.id)])),
     d1Ids: Object.fromEntries(list(table.d1_databases).map((b) => [String(b.binding), String(b.database_id)])),
     durableObjects: list(durable.bindings).map((b) => String(b.name)),
+    durableObjectScripts: Object.fromEntries(
+      list(durable.bindings).filter((b) => typeof b.script_name === "string").map((b) => [String(b.name), String(b.script_name)]),
+    ),
+    observability: (inherited("observability") as { enabled?: unknown } | undefined)?.enabled === true,
     ...(versionMetadata ? { versionMetadata: String(versionMetadata) } : {}),
   };
 }
@@ -101,7 +111,12 @@ export function checkEnvironments(config: WranglerConfig): string[] {
     if (!same(names(env.vars), names(top.vars))) failures.push(`${at} vars ${names(env.vars)} differ from the top level's ${names(top.vars)}`);
     if (env.vars.EDGE_ENV !== env.name) failures.push(`${at} must set vars.EDGE_ENV = "${env.name}"`);
     if (env.versionMetadata !== VERSION_METADATA_BINDING) failures.push(`${at} must bind version_metadata as ${VERSION_METADATA_BINDING}`);
+    if (!env.observability) failures.push(`${at} has Workers Logs off ([observability] enabled = true)`);
     if (!isCanary(env)) continue;
+    // One counter per subject across production and its canaries, or each Worker would allow its own guesses.
+    if (production && env.durableObjectScripts[ATTEMPTS_BINDING] !== production.workerName) {
+      failures.push(`${at} is a canary whose ${ATTEMPTS_BINDING} is not production's (script_name = "${production.workerName}")`);
+    }
     if (env.routes.length === 0) failures.push(`${at} is a canary without a route`);
     if (env.crons.length > 0) failures.push(`${at} is a canary with a cron: production's already runs on the same data`);
     if (production && (!sameIds(env.kvIds, production.kvIds) || !sameIds(env.d1Ids, production.d1Ids))) {

@@ -22,10 +22,13 @@ database_id = "${id}"
 [[env.${name}.durable_objects.bindings]]
 name = "ATTEMPTS"
 class_name = "AttemptCounter"
+${name.startsWith("canary-") ? 'script_name = "w-production"' : ""}
 [env.${name}.version_metadata]
 binding = "CF_VERSION_METADATA"
 `;
   return `name = "w"
+[observability]
+enabled = true
 [vars]
 EDGE_ENV = "local"
 [[kv_namespaces]]
@@ -96,6 +99,12 @@ describe("the environment checks", () => {
   });
 
   it("refuse a canary with a cron, on other data, or routes on two zones or shared by two environments", () => {
+    const ownCounters = minimal().replace('script_name = "w-production"', "");
+    expect(checkEnvironments(parseWranglerToml(ownCounters))).toEqual([
+      '[env.canary-eu] is a canary whose ATTEMPTS is not production\'s (script_name = "w-production")',
+    ]);
+    const noLogs = minimal().replace("[observability]\nenabled = true", "[observability]\nenabled = false");
+    expect(checkEnvironments(parseWranglerToml(noLogs))).toHaveLength(3);
     const cron = minimal().replace("triggers = { crons = [] }", "");
     expect(checkEnvironments(parseWranglerToml(cron))).toEqual([expect.stringMatching(/canary with a cron/)]);
     const otherData = minimal().replace(/id = "p"\n\[\[env\.canary-eu\.d1/, 'id = "q"\n[[env.canary-eu.d1');
