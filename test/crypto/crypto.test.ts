@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { decodeProtectedHeader, jwtVerify } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { keyedHash, verifyKeyedHash } from "../../src/crypto/credentials";
 import { importHmacKey } from "../../src/crypto/keys";
 import { issueLoginToken, verifyLoginToken } from "../../src/crypto/login-token";
 import { hashPassword, verifyPassword } from "../../src/crypto/password";
 import { signSubscriberJwt } from "../../src/crypto/subscriber-jwt";
+import { authenticate, loginToken } from "../helpers";
 
 describe("passwords (PBKDF2-SHA256)", () => {
   it("stores a salted hash with 100,000 iterations and verifies it", async () => {
@@ -45,6 +46,26 @@ describe("keyed hashes (HMAC-SHA256 with the pepper)", () => {
 describe("keys", () => {
   it("imports each secret once per isolate", () => {
     expect(importHmacKey(env.LOGIN_TOKEN_SECRET)).toBe(importHmacKey(env.LOGIN_TOKEN_SECRET));
+  });
+
+  it("authenticate imports no key per request, whatever the identifier", async () => {
+    const token = await loginToken();
+    const bodies = [
+      { installed_item_identifier: { serial_number: "STB-0001" } },
+      { access_token_identifier: { identifier: "card-0001", pass_code: "1234" }, subscription_type_identifier: { name: "Basic" } },
+      { access_token_identifier: { authentication_code: "AUTH-CODE-0001" }, subscription_type_identifier: { id: "T-PREMIUM" } },
+    ];
+    for (const body of bodies) await authenticate({ token, ...body });
+    const imports = vi.spyOn(crypto.subtle, "importKey");
+    try {
+      for (const body of bodies) expect((await authenticate({ token, ...body })).response.status).toBe(200);
+      expect(imports).not.toHaveBeenCalled();
+      // The spy does see the worker's calls: a login imports the password for PBKDF2.
+      await loginToken();
+      expect(imports).toHaveBeenCalled();
+    } finally {
+      imports.mockRestore();
+    }
   });
 });
 
