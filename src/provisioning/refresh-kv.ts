@@ -31,12 +31,14 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
     const results = await guarded("D1", "refresh reads", () => db.batch(reads.map((r) => r.statement)));
     slice.forEach((r, j) => writes.push({ key: r.key, value: reads[j]!.parse(results[j]!.results) }));
   }
-  for (const { key } of unique) isolateCaches.mappings.delete(key);
   const worker = async () => {
     for (let next = writes.pop(); next; next = writes.pop()) {
       await (next.value === null ? deleteKey(kv, next.key) : putJson(kv, next.key, next.value));
     }
   };
   await Promise.all(Array.from({ length: Math.min(KV_REFRESH_CONCURRENCY, writes.length) }, worker));
+  // After the writes, not before: an authenticate of this isolate that read KV meanwhile
+  // must not keep the previous value for the cache's TTL.
+  for (const { key } of unique) isolateCaches.mappings.delete(key);
   return held.length;
 }
