@@ -38,9 +38,9 @@ export function refusePlaceholders(env: Environment): void {
   const placeholders = placeholderIds(env);
   if (placeholders.length === 0) return;
   console.error(
-    `\n[env.${env.name}] in wrangler.toml still has placeholder ids: ${placeholders.join(", ")}.\n` +
-      "Create the resources (`wrangler kv namespace create ...`, `wrangler d1 create ...`) and paste their ids\n" +
-      "first: see README.md, \"Operating\".",
+    `\n[env.${env.name}] in wrangler.toml still has placeholders: ${placeholders.join(", ")}.\n` +
+      "Create the resources (`wrangler kv namespace create ...`, `wrangler d1 create ...`) and paste their ids,\n" +
+      "and replace example.com in the routes with your zone, first: see README.md, \"Operating\".",
   );
   process.exit(1);
 }

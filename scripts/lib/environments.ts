@@ -51,6 +51,9 @@ export const VERSION_METADATA_BINDING = "CF_VERSION_METADATA";
 /** The failed-attempt counters, which canaries share with production. */
 export const ATTEMPTS_BINDING = "ATTEMPTS";
 
+/** The zone wrangler.toml's routes are written for, until operators replace it with theirs. */
+export const PLACEHOLDER_ZONE = "example.com";
+
 /** Ids that are placeholders to replace before a real deployment: a single repeated hex digit. */
 const PLACEHOLDER_ID = /^([0-9a-f])\1{7}-?(\1{4}-?){3}\1{12}$/i;
 
@@ -141,9 +144,12 @@ function sameIds(a: Record<string, string>, b: Record<string, string>): boolean 
 
 /** The KV and D1 ids of an environment that are still placeholders. */
 export function placeholderIds(env: Environment): string[] {
-  return [...Object.entries(env.kvIds).map(([b, id]) => [`KV ${b}`, id]), ...Object.entries(env.d1Ids).map(([b, id]) => [`D1 ${b}`, id])]
+  const ids = [...Object.entries(env.kvIds).map(([b, id]) => [`KV ${b}`, id]), ...Object.entries(env.d1Ids).map(([b, id]) => [`D1 ${b}`, id])]
     .filter(([, id]) => PLACEHOLDER_ID.test(id!))
     .map(([what, id]) => `${what} = ${id}`);
+  // The zone is the other placeholder: a route on it would deploy to somebody else's domain.
+  const routes = env.routes.filter((r) => r.zone_name === PLACEHOLDER_ZONE || r.pattern.includes(PLACEHOLDER_ZONE)).map((r) => `route ${r.pattern}`);
+  return [...ids, ...routes];
 }
 
 export class UsageError extends Error {}

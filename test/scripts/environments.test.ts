@@ -72,8 +72,12 @@ describe("wrangler.toml's environments", () => {
     const production = config.environments.find((e) => e.name === "production")!;
     expect(staging.kvIds.KV).not.toBe(production.kvIds.KV);
     expect(staging.d1Ids.DB).not.toBe(production.d1Ids.DB);
-    for (const env of config.environments) expect(placeholderIds(env)).toHaveLength(2);
+    // Two ids each, plus the placeholder zone in every routed environment's routes.
+    for (const env of config.environments) expect(placeholderIds(env)).toHaveLength(2 + env.routes.length);
     expect(placeholderIds({ ...staging, kvIds: { KV: "0f3a9c2b7d8e41a6b5c4d3e2f1a0b9c8" }, d1Ids: {} })).toEqual([]);
+    const canary = config.environments.find((e) => e.name === "canary-eu")!;
+    expect(placeholderIds({ ...canary, kvIds: {}, d1Ids: {} })).toEqual(["route eu.auth.example.com/*"]);
+    expect(placeholderIds({ ...canary, kvIds: {}, d1Ids: {}, routes: [{ pattern: "eu.auth.tv.example.net/*", zone_name: "tv.example.net" }] })).toEqual([]);
   });
 });
 
