@@ -1,4 +1,4 @@
-import { base64url, importJWK, type JWK } from "jose";
+import { base64url, CompactSign, compactVerify, importJWK, type JWK } from "jose";
 import { ConfigError } from "../config-error";
 import { MIN_SECRET_BYTES } from "../constants";
 import { importHmacKey } from "./keys";
@@ -118,7 +118,26 @@ async function loadOne(entry: unknown, where: string, loginSecret: string | unde
   // Only the public members are published: never d (nor k, p, q, dp, dq, qi).
   const published: PublicJwk = { kid, alg, use: "sig", kty: shape.kty, crv: shape.crv!, x: jwk.x as string };
   if (typeof jwk.y === "string") published.y = jwk.y;
+  if (!(await publishedKeyVerifies(key, published, alg))) {
+    throw new ConfigError(`${name}: the public members (x${published.y ? ", y" : ""}) do not belong to the private key`);
+  }
   return { kid, signing, public: published };
+}
+
+/**
+ * A pasted JWK whose public members belong to another key would sign tokens
+ * that no verifier of the JWKS accepts: one signature, once per isolate, tells.
+ */
+async function publishedKeyVerifies(privateKey: CryptoKey, published: PublicJwk, alg: SigningAlgorithm): Promise<boolean> {
+  const probe = new TextEncoder().encode("signing-key self-check");
+  try {
+    const jws = await new CompactSign(probe).setProtectedHeader({ alg }).sign(privateKey);
+    const { kid: _kid, use: _use, ...material } = published;
+    await compactVerify(jws, await importJWK(material as JWK, alg));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The key that signs at `now`: the first whose `nbf` has passed. */

@@ -52,6 +52,23 @@ describe("loadSigningKeys", () => {
     ["a kty that does not fit alg", async () => JSON.stringify([{ ...(await es()), alg: "EdDSA" }]), /EdDSA needs kty OKP/],
     ["a bad nbf", async () => JSON.stringify([{ ...(await es()), nbf: "soon" }]), /nbf must be unix seconds/],
     ["garbage key material", async () => JSON.stringify([{ ...(await es()), d: "AAAA" }]), /could not be imported/],
+    [
+      "an Ed25519 key with another key's public member",
+      async () => {
+        const other = await generateSigningJwk("EdDSA", "other");
+        return JSON.stringify([{ ...(await generateSigningJwk("EdDSA", "ed")), x: other.x }]);
+      },
+      /public members \(x\) do not belong to the private key/,
+    ],
+    [
+      "a P-256 key with another key's public members",
+      async () => {
+        const other = await generateSigningJwk("ES256", "other");
+        return JSON.stringify([{ ...(await es()), x: other.x, y: other.y }]);
+      },
+      // workerd already refuses this one at import; the self-check would catch it otherwise.
+      /public members \(x, y\) do not belong to the private key|could not be imported/,
+    ],
     ["a null nbf (a NaN gone through JSON)", async () => JSON.stringify([{ ...(await es()), nbf: null }]), /nbf must be unix seconds/],
     [
       "an HMAC secret equal to LOGIN_TOKEN_SECRET",
