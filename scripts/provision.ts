@@ -10,12 +10,15 @@
  * argv (argv is visible to every user of the machine). For the local dev
  * server (the default URL) it falls back to .dev.vars.
  *
+ * `npm run provision -- --reindex [--url URL]` runs POST /admin/v1/reindex
+ * slice after slice (each answers the cursor of the next) until it is done.
+ *
  * Exit status: 0 all lines accepted, 2 some lines rejected, 1 failure.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { provision } from "./lib/provision";
+import { provision, reindexAll } from "./lib/provision";
 import { ROOT } from "./lib/wrangler";
 
 const LOCAL_URL = "http://127.0.0.1:8787";
@@ -37,8 +40,15 @@ async function main() {
       url: { type: "string", default: LOCAL_URL },
       format: { type: "string" },
       "lines-per-request": { type: "string", default: "500" },
+      reindex: { type: "boolean", default: false },
     },
   });
+  if (values.reindex) {
+    const url = values.url!.replace(/\/+$/, "");
+    const totals = await reindexAll(url, adminToken(url), (t) => process.stderr.write(`${t.slices} slices: ${t.written} written, ${t.deleted} deleted\n`));
+    console.log(`reindex done in ${totals.slices} slices: ${totals.keys} keys, ${totals.written} written, ${totals.unchanged} unchanged, ${totals.deleted} deleted`);
+    return;
+  }
   const file = positionals[0];
   if (!file) throw new Error("usage: npm run provision -- <file.ndjson|file.csv> [--url URL] [--format ndjson|csv]");
   const format = (values.format ?? (file.endsWith(".csv") ? "csv" : "ndjson")) as "ndjson" | "csv";

@@ -85,8 +85,26 @@ export const IMPORT_MAX_LINE_BYTES = 16 * 1024;
  */
 export const IMPORT_CHUNK_LINES = 50;
 
-/** Rows read per D1 query while rebuilding KV (reindex). */
-export const REINDEX_PAGE_ROWS = 1000;
+/**
+ * Reindex works in slices that fit one Worker invocation: Workers allow about
+ * 1,000 KV operations per invocation, so a slice stops before this many
+ * storage operations (KV and D1 counted alike) and answers a cursor to go on
+ * from. A slice that finds KV right costs ~3 operations per page; one that
+ * rewrites everything, about one per key.
+ */
+export const REINDEX_OPS_PER_CALL = 900;
+
+/**
+ * Rows (and KV keys) per reindex page: a page may write or delete one key per
+ * row, so it must fit well inside a slice's budget.
+ */
+export const REINDEX_PAGE_ROWS = 200;
+
+/** Outbox keys refreshed per provisioning call or cron run (the rest wait for the next one). */
+export const OUTBOX_DRAIN_KEYS = 500;
+
+/** The cron starts a new full reindex this long after the last one finished (it runs a slice every few minutes). */
+export const REINDEX_INTERVAL_SECONDS = 24 * 60 * 60;
 
 /**
  * How long verifiers may cache the JWKS. A rotation must publish a new key

@@ -2,8 +2,9 @@ import { createApp } from "./app";
 import { getConfig, type Env } from "./config";
 import { drainOutbox } from "./provisioning/apply";
 import { describeError, log } from "./log";
-import { reindex } from "./provisioning/reindex";
+import { scheduledReindex } from "./provisioning/reindex-schedule";
 import { nowSeconds } from "./clock";
+import { OUTBOX_DRAIN_KEYS, REINDEX_OPS_PER_CALL } from "./constants";
 import { purgeReleased } from "./store/d1";
 
 export { AttemptCounter } from "./limits/attempt-counter";
@@ -13,8 +14,9 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   /**
-   * The cron trigger (wrangler.toml): forgets expired released tokens,
-   * finishes pending KV refreshes, then rebuilds KV from D1, healing any drift.
+   * The cron trigger (wrangler.toml, every 10 minutes): forgets expired released
+   * tokens, finishes pending KV refreshes, then runs one slice of the daily
+   * rebuild of KV from D1, which heals any drift.
    */
   async scheduled(_controller, env, ctx) {
     const drain = async () => {
@@ -25,9 +27,10 @@ export default {
     ctx.waitUntil(
       drain()
         .catch((error: unknown) => log("error", "outbox drain failed", { error: describeError(error) }))
-        .then(() => reindex(env.DB, env.KV))
+        // The drain may have used up to OUTBOX_DRAIN_KEYS of this invocation's KV operations.
+        .then(() => scheduledReindex(env.DB, env.KV, nowSeconds(), REINDEX_OPS_PER_CALL - OUTBOX_DRAIN_KEYS))
         .then(
-          (report) => log("info", "reindex done", { ...report }),
+          (report) => report && log("info", report.done ? "reindex done" : "reindex slice done", { ...report }),
           (error: unknown) => log("error", "reindex failed", { error: describeError(error) }),
         ),
     );

@@ -68,3 +68,27 @@ async function postImport(url: string, token: string, body: string, onRetry: () 
   }
 }
 
+export interface ReindexTotals {
+  slices: number;
+  keys: number;
+  written: number;
+  unchanged: number;
+  deleted: number;
+}
+
+/** POST /admin/v1/reindex slice after slice, following each answer's cursor, until done. */
+export async function reindexAll(url: string, token: string, progress?: (totals: ReindexTotals) => void): Promise<ReindexTotals> {
+  const totals: ReindexTotals = { slices: 0, keys: 0, written: 0, unchanged: 0, deleted: 0 };
+  let cursor: string | undefined;
+  for (;;) {
+    const query = cursor === undefined ? "" : `?cursor=${encodeURIComponent(cursor)}`;
+    const response = await fetch(`${url}/admin/v1/reindex${query}`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+    const envelope = (await response.json()) as { status: { code: string; message: string }; data: any };
+    if (!response.ok) throw new Error(`reindex failed: HTTP ${response.status} ${envelope.status.code}: ${envelope.status.message}`);
+    totals.slices++;
+    for (const count of ["keys", "written", "unchanged", "deleted"] as const) totals[count] += envelope.data[count];
+    progress?.(totals);
+    if (envelope.data.done) return totals;
+    cursor = envelope.data.cursor;
+  }
+}

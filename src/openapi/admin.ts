@@ -87,8 +87,16 @@ export function adminSchemas(): Record<string, Schema> {
   );
   schemas.ReindexReport = {
     type: "object",
-    description: "Counts of the rebuild: mapping keys computed, written, already right, and orphans deleted.",
-    properties: { keys: { type: "integer" }, written: { type: "integer" }, unchanged: { type: "integer" }, deleted: { type: "integer" } },
+    description:
+      "Counts of one slice of the rebuild: mapping keys computed, written, already right, and orphans deleted; `done`, or the `cursor` to go on with.",
+    properties: {
+      keys: { type: "integer" },
+      written: { type: "integer" },
+      unchanged: { type: "integer" },
+      deleted: { type: "integer" },
+      done: { type: "boolean" },
+      cursor: { type: "string", description: "Present while not done: pass it as `?cursor=` to the next call." },
+    },
   };
   return schemas;
 }
@@ -157,8 +165,9 @@ export function adminPaths(): Record<string, Schema> {
       operationId: "reindex",
       tags,
       security,
-      summary: "Rebuild every KV mapping from D1 (also run daily by cron)",
-      responses: { "200": okResponse("The rebuild's counts", ref("ReindexReport")), ...errorResponses(ADMIN_ERRORS) },
+      summary: "Rebuild every KV mapping from D1, one slice per call (also run daily by cron)",
+      parameters: [{ name: "cursor", in: "query", required: false, schema: { type: "string" }, description: "The previous slice's cursor." }],
+      responses: { "200": okResponse("The slice's counts", ref("ReindexReport")), ...errorResponses(["INVALID_PARAMETER", ...ADMIN_ERRORS]) },
     },
   };
   return paths;

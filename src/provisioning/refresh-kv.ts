@@ -24,13 +24,7 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
   const unsure = unique.filter((r) => !r.always);
   const stored = unsure.length ? await getManyJson(kv, unsure.map((r) => r.key)) : new Map<string, unknown>();
   const held = unique.filter((r) => r.always || stored.get(r.key) != null);
-  const writes: { key: string; value: unknown | null }[] = [];
-  for (let i = 0; i < held.length; i += REFRESH_READS_PER_BATCH) {
-    const slice = held.slice(i, i + REFRESH_READS_PER_BATCH);
-    const reads = slice.map((r) => r.read(db));
-    const results = await guarded("D1", "refresh reads", () => db.batch(reads.map((r) => r.statement)));
-    slice.forEach((r, j) => writes.push({ key: r.key, value: reads[j]!.parse(results[j]!.results) }));
-  }
+  const writes = await readFromD1(db, held);
   const worker = async () => {
     for (let next = writes.pop(); next; next = writes.pop()) {
       await (next.value === null ? deleteKey(kv, next.key) : putJson(kv, next.key, next.value));
@@ -41,4 +35,16 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
   // must not keep the previous value for the cache's TTL.
   for (const { key } of unique) isolateCaches.mappings.delete(key);
   return held.length;
+}
+
+/** What D1 backs for each key now (null: nothing), read in batches of one round trip each. */
+export async function readFromD1(db: D1Database, refreshes: readonly KeyRefresh[]): Promise<{ key: string; value: unknown | null }[]> {
+  const values: { key: string; value: unknown | null }[] = [];
+  for (let i = 0; i < refreshes.length; i += REFRESH_READS_PER_BATCH) {
+    const slice = refreshes.slice(i, i + REFRESH_READS_PER_BATCH);
+    const reads = slice.map((r) => r.read(db));
+    const results = await guarded("D1", "refresh reads", () => db.batch(reads.map((r) => r.statement)));
+    slice.forEach((r, j) => values.push({ key: r.key, value: reads[j]!.parse(results[j]!.results) }));
+  }
+  return values;
 }

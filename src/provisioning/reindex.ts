@@ -1,78 +1,172 @@
+import { base64url } from "jose";
 import { isolateCaches } from "../cache/isolate-caches";
-import { KV_REFRESH_CONCURRENCY, REINDEX_PAGE_ROWS } from "../constants";
-import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER } from "../identifiers";
+import { KV_REFRESH_CONCURRENCY, REINDEX_OPS_PER_CALL, REINDEX_PAGE_ROWS } from "../constants";
+import { ApiError } from "../errors";
+import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER, type IdentifierKind, type LookupField, type TypeLookupField } from "../identifiers";
 import { findMapping, scanMappings, scanTypes, toMapping } from "../store/d1";
-import { deleteKey, getManyJson, kvKeys, listKeys, MAPPING_PREFIX } from "../store/kv";
+import { bulkReads, deleteKey, getManyJson, kvKeys, listKeysPage, MAPPING_PREFIX } from "../store/kv";
 import { refreshForKey } from "./affected-keys";
-import { refreshKeys } from "./refresh-kv";
+import { readFromD1, refreshKeys } from "./refresh-kv";
 
+/** One slice's counts; `cursor` (when not `done`) is where the next slice goes on. */
 export interface ReindexReport {
   keys: number;
   written: number;
   unchanged: number;
   deleted: number;
+  done: boolean;
+  cursor?: string;
 }
 
 /**
  * Rebuilds every KV mapping from D1 and deletes mapping keys D1 no longer
- * backs (orphans). A key whose value is already right is not rewritten:
- * KV writes cost far more than reads, and the cron runs this daily.
- *
- * It works on one invocation's budget: fine for tens of thousands of
- * records; beyond Workers' per-invocation subrequest limit it would have to
- * move to a queue of pages.
+ * backs (orphans), in slices: one call stops before REINDEX_OPS_PER_CALL
+ * storage operations (Workers' per-invocation limits) and answers a cursor;
+ * calling again with it goes on. The work is a fixed list of steps: each
+ * identifier kind's lookup field, each type field, then the orphans; each
+ * step goes page by page. A key whose value is already right is not
+ * rewritten: KV writes cost far more than reads.
  */
-export async function reindex(db: D1Database, kv: KVNamespace): Promise<ReindexReport> {
-  const wanted = new Map<string, unknown>();
-  for (const kind of IDENTIFIER_KINDS) {
-    for (const field of kind.fields) {
-      let after: [string, string] = ["", ""];
-      for (;;) {
-        const rows = await scanMappings(db, kind, field, after, REINDEX_PAGE_ROWS);
-        if (rows.length === 0) break;
-        const groups = groupBy(rows, (r) => `${r.organisation}\u0000${r.lookup_value}`);
-        const full = rows.length === REINDEX_PAGE_ROWS;
-        // A full page may end inside a record: leave that record to the next
-        // page, or, if it fills the page alone, read it whole.
-        if (full && groups.size > 1) groups.delete([...groups.keys()].pop()!);
-        for (const group of groups.values()) {
-          const { organisation, lookup_value: value } = group[0]!;
-          const key = kvKeys.mapping(organisation, kind, field, value);
-          if (!key) continue;
-          wanted.set(key, full && groups.size === 1 ? await findMapping(db, organisation, kind, field, value) : toMapping(kind, group));
-        }
-        const lastKept = [...groups.values()].pop()![0]!;
-        after = [lastKept.organisation, lastKept.lookup_value];
-        if (!full) break;
-      }
-    }
+export async function reindex(
+  db: D1Database,
+  kv: KVNamespace,
+  options: { cursor?: string; budget?: number } = {},
+): Promise<ReindexReport> {
+  const budget = options.budget ?? REINDEX_OPS_PER_CALL;
+  let at: Position = options.cursor === undefined ? { step: 0 } : decodeCursor(options.cursor);
+  const report: ReindexReport = { keys: 0, written: 0, unchanged: 0, deleted: 0, done: false };
+  let ops = 0;
+  while (at.step < STEPS.length) {
+    // At least one page per call, so that even a tiny budget makes progress.
+    if (ops > 0 && ops + PAGE_WORST_OPS > budget) return { ...report, cursor: encodeCursor(at) };
+    const page = await runPage(db, kv, STEPS[at.step]!, at, report);
+    ops += page.ops;
+    at = page.next ? { step: at.step, ...page.next } : { step: at.step + 1 };
   }
-  for (const field of SUBSCRIPTION_TYPE_FILTER.fields) {
-    if (field.direct) continue;
-    for (const group of groupBy(await scanTypes(db, field), (r) => `${r.organisation}\u0000${r.value}`).values()) {
-      const key = kvKeys.typeIds(group[0]!.organisation, field, group[0]!.value);
-      if (key) wanted.set(key, { type_ids: group.map((r) => r.id) });
-    }
-  }
+  return { ...report, done: true };
+}
 
-  const report: ReindexReport = { keys: wanted.size, written: 0, unchanged: 0, deleted: 0 };
-  isolateCaches.mappings.clear();
+type Step = { kind: IdentifierKind; field: LookupField } | { typeField: TypeLookupField } | "orphans";
+
+const STEPS: readonly Step[] = [
+  ...IDENTIFIER_KINDS.flatMap((kind) => kind.fields.map((field) => ({ kind, field }))),
+  ...SUBSCRIPTION_TYPE_FILTER.fields.filter((f) => !f.direct).map((typeField) => ({ typeField })),
+  "orphans",
+];
+
+interface Position {
+  step: number;
+  /** Mapping steps: the last (organisation, value) done. */
+  after?: [string, string];
+  /** The orphan step: KV's list cursor. */
+  list?: string;
+}
+
+/** A page's worst case: its scan, a record read whole, bulk reads, D1 re-reads, one write per key. */
+const PAGE_WORST_OPS = 2 + 2 * bulkReads(REINDEX_PAGE_ROWS) + REINDEX_PAGE_ROWS;
+
+/** Runs one page of a step; `next` is the same step's next page, or absent when the step is done. */
+async function runPage(
+  db: D1Database,
+  kv: KVNamespace,
+  step: Step,
+  at: Position,
+  report: ReindexReport,
+): Promise<{ ops: number; next?: Omit<Position, "step"> }> {
+  if (step === "orphans") return orphanPage(db, kv, at, report);
+  if ("typeField" in step) return typePage(db, kv, step.typeField, report);
+  return mappingPage(db, kv, step.kind, step.field, at, report);
+}
+
+async function mappingPage(db: D1Database, kv: KVNamespace, kind: IdentifierKind, field: LookupField, at: Position, report: ReindexReport) {
+  let ops = 1;
+  const rows = await scanMappings(db, kind, field, at.after ?? ["", ""], REINDEX_PAGE_ROWS);
+  if (rows.length === 0) return { ops };
+  const groups = groupBy(rows, (r) => `${r.organisation}\u0000${r.lookup_value}`);
+  const full = rows.length === REINDEX_PAGE_ROWS;
+  // A full page may end inside a record: leave that record to the next
+  // page, or, if it fills the page alone, read it whole.
+  if (full && groups.size > 1) groups.delete([...groups.keys()].pop()!);
+  const wanted = new Map<string, unknown>();
+  for (const group of groups.values()) {
+    const { organisation, lookup_value: value } = group[0]!;
+    const key = kvKeys.mapping(organisation, kind, field, value);
+    if (!key) continue;
+    if (full && groups.size === 1) ops++;
+    wanted.set(key, full && groups.size === 1 ? await findMapping(db, organisation, kind, field, value) : toMapping(kind, group));
+  }
+  ops += await syncKeys(db, kv, wanted, report);
+  const lastKept = [...groups.values()].pop()![0]!;
+  const after: [string, string] = [lastKept.organisation, lastKept.lookup_value];
+  return { ops, next: full ? { after } : undefined };
+}
+
+/** Subscription types are few: one page holds every type key of a field. */
+async function typePage(db: D1Database, kv: KVNamespace, field: TypeLookupField, report: ReindexReport) {
+  const wanted = new Map<string, unknown>();
+  for (const group of groupBy(await scanTypes(db, field), (r) => `${r.organisation}\u0000${r.value}`).values()) {
+    const key = kvKeys.typeIds(group[0]!.organisation, field, group[0]!.value);
+    if (key) wanted.set(key, { type_ids: group.map((r) => r.id) });
+  }
+  return { ops: 1 + (await syncKeys(db, kv, wanted, report)) };
+}
+
+/**
+ * Writes the keys whose stored value differs from what the scan computed. The
+ * scan is old by then (a provisioning write may have landed since), so each
+ * is read from D1 again right before it is written, as provisioning does.
+ */
+async function syncKeys(db: D1Database, kv: KVNamespace, wanted: Map<string, unknown>, report: ReindexReport): Promise<number> {
   const stored = await getManyJson(kv, [...wanted.keys()]);
   const differing = [...wanted].filter(([key, value]) => JSON.stringify(stored.get(key)) !== JSON.stringify(value)).map(([key]) => key);
-  report.unchanged = wanted.size - differing.length;
-  const orphans: string[] = [];
-  for await (const key of listKeys(kv, MAPPING_PREFIX)) if (!wanted.has(key)) orphans.push(key);
+  await refreshKeys(db, kv, differing.flatMap((key) => refreshForKey(key) ?? []));
+  report.keys += wanted.size;
+  report.written += differing.length;
+  report.unchanged += wanted.size - differing.length;
+  return bulkReads(wanted.size) + bulkReads(differing.length) + differing.length;
+}
 
-  // The scan is old by now: a provisioning write may have landed since. So
-  // every key to write or delete is read from D1 again right before (as
-  // provisioning does), never written from the scan itself.
-  const refreshes = [...differing, ...orphans].map((key) => ({ key, refresh: refreshForKey(key) }));
-  await refreshKeys(db, kv, refreshes.flatMap(({ refresh }) => (refresh ? [refresh] : [])));
-  const unparseable = refreshes.filter(({ refresh }) => !refresh).map(({ key }) => key);
-  await inPool(unparseable, (key) => deleteKey(kv, key));
-  report.written = differing.length;
-  report.deleted = orphans.length;
-  return report;
+/** Deletes the listed `map:` keys that D1 no longer backs (or that are not mapping keys at all). */
+async function orphanPage(db: D1Database, kv: KVNamespace, at: Position, report: ReindexReport) {
+  const page = await listKeysPage(kv, MAPPING_PREFIX, at.list, REINDEX_PAGE_ROWS);
+  const refreshes = page.keys.map((key) => ({ key, refresh: refreshForKey(key) }));
+  const parseable = refreshes.flatMap(({ refresh }) => (refresh ? [refresh] : []));
+  const backed = await readFromD1(db, parseable);
+  const orphans = [
+    ...refreshes.filter(({ refresh }) => !refresh).map(({ key }) => key),
+    ...backed.filter(({ value }) => value === null).map(({ key }) => key),
+  ];
+  await inPool(orphans, (key) => deleteKey(kv, key));
+  for (const key of orphans) isolateCaches.mappings.delete(key);
+  report.deleted += orphans.length;
+  const ops = 1 + bulkReads(parseable.length) + orphans.length;
+  return { ops, next: page.next === undefined ? undefined : { list: page.next } };
+}
+
+// The cursor is opaque to callers: base64url JSON of a Position.
+function encodeCursor(at: Position): string {
+  return base64url.encode(JSON.stringify(at));
+}
+
+function decodeCursor(cursor: string): Position {
+  let at: unknown;
+  try {
+    at = JSON.parse(new TextDecoder().decode(base64url.decode(cursor)));
+  } catch {
+    at = undefined;
+  }
+  const position = at as Partial<Position> | undefined;
+  const valid =
+    position !== null &&
+    typeof position === "object" &&
+    Number.isSafeInteger(position.step) &&
+    position.step! >= 0 &&
+    position.step! < STEPS.length &&
+    (position.after === undefined ||
+      (Array.isArray(position.after) && position.after.length === 2 && position.after.every((v) => typeof v === "string"))) &&
+    (position.list === undefined || typeof position.list === "string");
+  if (!valid) throw new ApiError("INVALID_PARAMETER", "cursor", "cursor is not one a reindex answered.");
+  return { step: position.step!, ...(position.after ? { after: position.after } : {}), ...(position.list ? { list: position.list } : {}) };
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

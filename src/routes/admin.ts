@@ -43,7 +43,8 @@ adminRoutes.post("/import", async (c) => {
   return respondOk(c, await importNdjson(await deps(c), c.req.raw.body));
 });
 
-adminRoutes.post("/reindex", async (c) => respondOk(c, await reindex(c.env.DB, c.env.KV)));
+// One slice per call: the answer's cursor (while not done) goes on with `?cursor=`.
+adminRoutes.post("/reindex", async (c) => respondOk(c, await reindex(c.env.DB, c.env.KV, { cursor: c.req.query("cursor") })));
 
 adminRoutes.put("/:kind/:id", async (c) => {
   const kind = kindOf(c);

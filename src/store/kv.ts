@@ -42,6 +42,10 @@ export const kvKeys = {
   lock(subject: string): string {
     return `lock:${subject}`;
   },
+  /** `reindex:state`: where the cron's reindex stands (src/provisioning/reindex-schedule.ts). */
+  reindexState(): string {
+    return "reindex:state";
+  },
   /** `deny:<jti>`: a released login token, until its own expiry. */
   denied(jti: string): string {
     return `deny:${jti}`;
@@ -74,19 +78,23 @@ export function denyToken(kv: KVNamespace, jti: string, tokenExp: number, now: n
   return guarded("KV", "put deny-list", () => kv.put(kvKeys.denied(jti), "1", { expiration }));
 }
 
-/** Every key under a prefix, page by page. */
-export async function* listKeys(kv: KVNamespace, prefix: string): AsyncGenerator<string> {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await guarded("KV", "list", () => kv.list(cursor === undefined ? { prefix } : { prefix, cursor }));
-    for (const key of page.keys) yield key.name;
-    if (page.list_complete) return;
-    cursor = page.cursor;
-  }
+/** One page of the keys under a prefix, and the cursor of the next page (none after the last). */
+export async function listKeysPage(
+  kv: KVNamespace,
+  prefix: string,
+  cursor: string | undefined,
+  limit: number,
+): Promise<{ keys: string[]; next?: string }> {
+  const page = await guarded("KV", "list", () => kv.list(cursor === undefined ? { prefix, limit } : { prefix, limit, cursor }));
+  const keys = page.keys.map((key) => key.name);
+  return page.list_complete ? { keys } : { keys, next: page.cursor };
 }
 
 /** KV's bulk read takes at most 100 keys per call (one operation, one round trip). */
 const BULK_GET_KEYS = 100;
+
+/** Bulk reads a set of `count` keys takes (each one KV operation). */
+export const bulkReads = (count: number) => Math.ceil(count / BULK_GET_KEYS);
 
 /** The stored JSON values of many keys (null where absent), read in bulk. */
 export async function getManyJson(kv: KVNamespace, keys: readonly string[]): Promise<Map<string, unknown>> {

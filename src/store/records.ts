@@ -1,3 +1,4 @@
+import { OUTBOX_DRAIN_KEYS } from "../constants";
 import type { RecordKind } from "../provisioning/record-kinds";
 import { guarded } from "./storage-error";
 
@@ -33,8 +34,6 @@ export interface StoredState {
   outbox: string[];
 }
 
-/** Outbox keys picked up per provisioning call (the rest wait for the next one or the cron). */
-const OUTBOX_DRAIN = 500;
 
 export const stateKey = (segment: string, id: string) => `${segment}\u0000${id}`;
 
@@ -45,7 +44,7 @@ export async function loadState(
   customerIds: ReadonlySet<string>,
 ): Promise<StoredState> {
   const statements: { kind?: RecordKind; what: "rows" | "tombstones" | "customers" | "outbox"; statement: D1PreparedStatement }[] = [
-    { what: "outbox", statement: db.prepare("SELECT key FROM kv_outbox LIMIT ?1").bind(OUTBOX_DRAIN) },
+    { what: "outbox", statement: db.prepare("SELECT key FROM kv_outbox LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
   ];
   for (const [kind, set] of ids) {
     for (const slice of slices([...set])) {

@@ -8,6 +8,10 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { REINDEX_INTERVAL_SECONDS, REINDEX_OPS_PER_CALL } from "../../src/constants";
+import { reindex as reindexSlice } from "../../src/provisioning/reindex";
+import { scheduledReindex } from "../../src/provisioning/reindex-schedule";
+import { counted } from "../bindings";
 import { admin, importLines, put } from "./admin-helpers";
 import {
   byAuthCode,
@@ -31,7 +35,20 @@ import {
   type Org,
 } from "./provision-helpers";
 
-const reindex = () => admin("POST", "/reindex");
+/** Runs the reindex to the end through the endpoint, slice by slice, and sums the slices' counts. */
+async function reindex() {
+  const total = { keys: 0, written: 0, unchanged: 0, deleted: 0, slices: 0 };
+  let cursor: string | undefined;
+  for (;;) {
+    const r = await admin("POST", cursor === undefined ? "/reindex" : `/reindex?cursor=${encodeURIComponent(cursor)}`);
+    expect(r.body.status.code).toBe("OK");
+    total.slices++;
+    for (const count of ["keys", "written", "unchanged", "deleted"] as const) total[count] += r.body.data[count];
+    if (r.body.data.done) return { response: r.response, body: { ...r.body, data: total } };
+    expect(typeof r.body.data.cursor).toBe("string");
+    cursor = r.body.data.cursor;
+  }
+}
 
 async function wipeMappings() {
   const keys = await mapKeys();
@@ -204,5 +221,53 @@ describe("reindex", () => {
     const mapping = await kvJson(key);
     expect(await outcomeOf(byCard("big-card", "1"))).toBe("BIG-SUB-1004");
     expect(mapping?.subscriptions).toHaveLength(1005);
+  });
+
+  it("works in slices that each stay within one invocation's KV operations, going on from the cursor", { timeout: 120_000 }, async () => {
+    // The records of the tests above (thousands of keys) from an empty KV: too many writes for one invocation.
+    const complete = await reindex();
+    await wipeMappings();
+    const kv = counted(env.KV);
+    let cursor: string | undefined;
+    let slices = 0;
+    let written = 0;
+    for (;;) {
+      const before = kv.log.calls.length;
+      const slice = await reindexSlice(env.DB, kv.binding, { cursor });
+      expect(kv.log.calls.length - before).toBeLessThanOrEqual(REINDEX_OPS_PER_CALL);
+      slices++;
+      written += slice.written;
+      if (slice.done) break;
+      cursor = slice.cursor;
+    }
+    expect(slices).toBeGreaterThan(1);
+    expect(written).toBe(complete.body.data.keys);
+    // Everything is in place: a new pass writes and deletes nothing.
+    expect((await reindex()).body.data).toMatchObject({ written: 0, deleted: 0, keys: complete.body.data.keys });
+  });
+
+  it("refuses a cursor it did not answer", async () => {
+    for (const cursor of ["nonsense", "eyJzdGVwIjo5OTl9", "e30"]) {
+      const r = await admin("POST", `/reindex?cursor=${cursor}`);
+      expect(r.response.status).toBe(400);
+      expect(r.body.status).toMatchObject({ code: "INVALID_PARAMETER", description: "cursor" });
+    }
+  });
+
+  it("the cron goes on from its stored cursor, then waits a day before the next pass", { timeout: 120_000 }, async () => {
+    const start = Math.floor(Date.now() / 1000) + 10 * 24 * 3600;
+    await env.KV.delete(await mappingKey(bySerial("STB-0001")));
+    await env.KV.put(await mappingKey(bySerial("GHOST-SLICED")), JSON.stringify({ subscriptions: [] }));
+    let runs = 0;
+    // A budget of 1: each run does exactly one page.
+    let report = await scheduledReindex(env.DB, env.KV, start, 1);
+    for (; report && !report.done; report = await scheduledReindex(env.DB, env.KV, start, 1)) runs++;
+    expect(runs).toBeGreaterThan(0);
+    expect(report?.done).toBe(true);
+    expect(await mapKeys()).toContain(await mappingKey(bySerial("STB-0001")));
+    expect(await mapKeys()).not.toContain(await mappingKey(bySerial("GHOST-SLICED")));
+    // Done: nothing until the interval has passed, then a new pass.
+    expect(await scheduledReindex(env.DB, env.KV, start + 3600, 1)).toBeNull();
+    expect(await scheduledReindex(env.DB, env.KV, start + REINDEX_INTERVAL_SECONDS, 1)).not.toBeNull();
   });
 });

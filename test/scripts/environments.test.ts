@@ -64,7 +64,7 @@ describe("wrangler.toml's environments", () => {
       expect(canary.d1Ids).toEqual(production.d1Ids);
       expect(canary.crons).toEqual([]);
     }
-    expect(production.crons).toEqual(["17 3 * * *"]);
+    expect(production.crons).toEqual(["*/10 * * * *"]);
   });
 
   it("staging has data of its own; every id is still a placeholder (nothing here needs an account)", () => {
