@@ -74,7 +74,7 @@ async function main() {
   });
   if (tty) process.stderr.write("\n");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`${totals.lines} lines in ${seconds} s: ${totals.applied} applied, ${totals.stale} skipped as stale, ${totals.rejected.length} rejected${totals.retries ? ` (${totals.retries} requests retried)` : ""}`);
+  console.log(`${totals.lines} lines in ${seconds} s: ${totals.applied} applied, ${totals.stale} skipped as stale, ${totals.rejected.length} rejected${totals.retries ? ` (${totals.retries} requests retried)` : ""}${totals.pending ? `; ${totals.pending} KV keys still pending (the cron finishes them)` : ""}`);
   for (const r of totals.rejected.slice(0, 50)) {
     console.log(`  line ${r.line}: ${r.code}${r.description ? ` (${r.description})` : ""}: ${r.message}`);
   }

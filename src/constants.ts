@@ -100,6 +100,13 @@ export const REINDEX_OPS_PER_CALL = 900;
  */
 export const REINDEX_PAGE_ROWS = 200;
 
+/**
+ * KV operations one provisioning call (a PUT, DELETE or import request) may
+ * spend refreshing keys: Workers allow about 1,000 per invocation. Keys past
+ * it stay in the outbox; the import answer counts them as `pending`.
+ */
+export const KV_OPS_PER_PROVISIONING_CALL = 800;
+
 /** Outbox keys refreshed per provisioning call or cron run (the rest wait for the next one). */
 export const OUTBOX_DRAIN_KEYS = 500;
 

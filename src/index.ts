@@ -21,7 +21,8 @@ export default {
   async scheduled(_controller, env, ctx) {
     const drain = async () => {
       await purgeReleased(env.DB, nowSeconds());
-      await drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey });
+      const kvBudget = { remaining: OUTBOX_DRAIN_KEYS, deferred: 0 };
+      await drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey, kvBudget });
     };
     // A failing purge or drain is logged and does not cost the day its reindex (which heals the same drift).
     ctx.waitUntil(

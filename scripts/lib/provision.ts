@@ -2,6 +2,8 @@ import { readRecords, type FileRecord } from "./records-file";
 
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const RETRIES = 3;
+/** Empty imports sent at most to drain pending KV keys (each refreshes up to 500). */
+const MAX_DRAINS = 1000;
 
 export interface Totals {
   lines: number;
@@ -10,6 +12,8 @@ export interface Totals {
   applied: number;
   stale: number;
   rejected: { line: number; code: string; message: string; description: string }[];
+  /** KV keys the last call left in the outbox (0 once the CLI has drained them). */
+  pending: number;
 }
 
 /** Sends the file to POST /admin/v1/import in requests of `linesPerRequest` lines. */
@@ -21,7 +25,7 @@ export async function provision(options: {
   token: string;
   progress?: (totals: Totals) => void;
 }): Promise<Totals> {
-  const totals: Totals = { lines: 0, retries: 0, applied: 0, stale: 0, rejected: [] };
+  const totals: Totals = { lines: 0, retries: 0, applied: 0, stale: 0, rejected: [], pending: 0 };
   let batch: FileRecord[] = [];
   let bytes = 0;
   const send = async () => {
@@ -30,6 +34,7 @@ export async function provision(options: {
     totals.lines += batch.length;
     totals.applied += report.applied;
     totals.stale += report.stale;
+    totals.pending = report.pending ?? 0;
     for (const rejected of report.rejected) totals.rejected.push({ ...rejected, line: batch[rejected.line - 1]?.line ?? -1 });
     options.progress?.(totals);
     batch = [];
@@ -41,6 +46,14 @@ export async function provision(options: {
     bytes += record.json.length + 1;
   }
   await send();
+  // A call that ran out of KV operations left keys in the outbox: empty imports finish them.
+  for (let drains = 0; totals.pending > 0 && drains < MAX_DRAINS; drains++) {
+    const before = totals.pending;
+    const report = await postImport(options.url, options.token, "", () => totals.retries++);
+    totals.pending = report.pending ?? 0;
+    options.progress?.(totals);
+    if (totals.pending >= before) break; // no progress: the cron will finish them
+  }
   return totals;
 }
 

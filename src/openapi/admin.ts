@@ -73,6 +73,10 @@ export function adminSchemas(): Record<string, Schema> {
     {
       applied: { type: "integer" },
       stale: { type: "integer" },
+      pending: {
+        type: "integer",
+        description: "Only when this call ran out of KV operations: KV keys left in the outbox (an empty import, or the cron, finishes them).",
+      },
       rejected: {
         type: "array",
         items: closedObject({ line: { type: "integer", minimum: 1 }, code: ref("ErrorCode"), message: { type: "string" }, description: { type: "string" } }, [

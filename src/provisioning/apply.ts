@@ -19,7 +19,7 @@ import { guarded, StorageError } from "../store/storage-error";
 import { isSubscriptionTable, keysDependingOn, keysOfRow, refreshForKey, type KeyRefresh } from "./affected-keys";
 import type { Change } from "./parse-change";
 import { columnOf, CUSTOMER_TABLES, recordKind, type RecordKind } from "./record-kinds";
-import { refreshKeys } from "./refresh-kv";
+import { refreshKeys, type KvBudget } from "./refresh-kv";
 
 export type Outcome =
   | { applied: boolean; stale: boolean; version: number }
@@ -29,6 +29,8 @@ export interface ProvisioningDeps {
   db: D1Database;
   kv: KVNamespace;
   pepperKey: CryptoKey;
+  /** The KV operations this invocation may still spend; keys past it wait in the outbox. */
+  kvBudget?: KvBudget;
 }
 
 interface Planned {
@@ -118,11 +120,14 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
   return outcomes;
 }
 
-/** KV follows D1, then the outbox forgets the keys. If KV fails, they stay for the next call. */
+/**
+ * KV follows D1, then the outbox forgets the keys. If KV fails, they stay for
+ * the next call; so do the keys past the call's KV budget.
+ */
 async function refreshAndClear(deps: ProvisioningDeps, refreshes: readonly KeyRefresh[]): Promise<void> {
   if (refreshes.length === 0) return;
-  await refreshKeys(deps.db, deps.kv, refreshes);
-  await removeFromOutbox(deps.db, [...new Set(refreshes.map((r) => r.key))]);
+  const left = await refreshKeys(deps.db, deps.kv, refreshes, deps.kvBudget);
+  await removeFromOutbox(deps.db, [...new Set(refreshes.map((r) => r.key))].filter((key) => !left.has(key)));
 }
 
 type Plan = { stale: number; current: Row | null } | Promise<Omit<Planned, "index" | "change">>;

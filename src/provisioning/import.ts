@@ -1,5 +1,6 @@
 import { IMPORT_BODY_LIMIT_BYTES, IMPORT_CHUNK_LINES, IMPORT_MAX_LINE_BYTES } from "../constants";
 import { ApiError } from "../errors";
+import { outboxSize } from "../store/records";
 import { applyChanges, type ProvisioningDeps } from "./apply";
 import { parseImportLine, type Change } from "./parse-change";
 
@@ -7,6 +8,12 @@ export interface ImportReport {
   applied: number;
   stale: number;
   rejected: { line: number; code: string; message: string; description: string }[];
+  /**
+   * Present when this call's KV budget ran out: how many KV keys still wait in
+   * the outbox. The next provisioning call (an empty import will do) or the
+   * cron refreshes them.
+   */
+  pending?: number;
 }
 
 /**
@@ -46,7 +53,10 @@ export async function importNdjson(deps: ProvisioningDeps, body: ReadableStream<
     if (chunk.length >= IMPORT_CHUNK_LINES) await flush();
   }
   await flush();
+  // An empty import only finishes what earlier calls left in the outbox.
+  if (report.applied + report.stale + report.rejected.length === 0) await applyChanges(deps, []);
   report.rejected.sort((a, b) => a.line - b.line);
+  if (deps.kvBudget && deps.kvBudget.deferred > 0) report.pending = await outboxSize(deps.db);
   return report;
 }
 

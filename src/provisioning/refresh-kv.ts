@@ -1,8 +1,18 @@
 import { isolateCaches } from "../cache/isolate-caches";
 import { KV_REFRESH_CONCURRENCY, REFRESH_READS_PER_BATCH } from "../constants";
-import { deleteKey, getManyJson, putJson } from "../store/kv";
+import { bulkReads, deleteKey, getManyJson, putJson } from "../store/kv";
 import { guarded } from "../store/storage-error";
 import type { KeyRefresh } from "./affected-keys";
+
+/**
+ * KV operations a call may still spend (Workers allow about 1,000 per
+ * invocation). refreshKeys stops where it runs out; `deferred` counts the
+ * keys it left, which stay in the outbox for the next call or the cron.
+ */
+export interface KvBudget {
+  remaining: number;
+  deferred: number;
+}
 
 /**
  * Brings affected keys in line with D1 before the provisioning call
@@ -11,8 +21,14 @@ import type { KeyRefresh } from "./affected-keys";
  * brand-new values are only corrected where KV holds them (a miss reads D1
  * anyway), so a bulk import of new records costs no KV writes at all.
  * Presence is read in bulk, D1 in batches, and KV written in parallel.
+ * Returns the keys left for later because `budget` ran out.
  */
-export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: readonly KeyRefresh[]): Promise<number> {
+export async function refreshKeys(
+  db: D1Database,
+  kv: KVNamespace,
+  refreshes: readonly KeyRefresh[],
+  budget?: KvBudget,
+): Promise<Set<string>> {
   // One entry per key; "always" wins when a key is both old and new.
   const byKey = new Map<string, KeyRefresh>();
   for (const r of refreshes) {
@@ -20,10 +36,19 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
     if (!seen || (r.always && !seen.always)) byKey.set(r.key, r);
   }
   const unique = [...byKey.values()];
-  if (unique.length === 0) return 0;
+  if (unique.length === 0) return new Set();
+  if (budget && budget.remaining <= 0) return defer(budget, unique.map((r) => r.key));
   const unsure = unique.filter((r) => !r.always);
   const stored = unsure.length ? await getManyJson(kv, unsure.map((r) => r.key)) : new Map<string, unknown>();
-  const held = unique.filter((r) => r.always || stored.get(r.key) != null);
+  let held = unique.filter((r) => r.always || stored.get(r.key) != null);
+  let left: string[] = [];
+  if (budget) {
+    budget.remaining -= bulkReads(unsure.length);
+    const fit = Math.max(0, budget.remaining);
+    left = held.slice(fit).map((r) => r.key);
+    held = held.slice(0, fit);
+    budget.remaining -= held.length;
+  }
   const writes = await readFromD1(db, held);
   const worker = async () => {
     for (let next = writes.pop(); next; next = writes.pop()) {
@@ -34,7 +59,12 @@ export async function refreshKeys(db: D1Database, kv: KVNamespace, refreshes: re
   // After the writes, not before: an authenticate of this isolate that read KV meanwhile
   // must not keep the previous value for the cache's TTL.
   for (const { key } of unique) isolateCaches.mappings.delete(key);
-  return held.length;
+  return budget ? defer(budget, left) : new Set();
+}
+
+function defer(budget: KvBudget, keys: readonly string[]): Set<string> {
+  budget.deferred += keys.length;
+  return new Set(keys);
 }
 
 /** What D1 backs for each key now (null: nothing), read in batches of one round trip each. */

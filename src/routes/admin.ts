@@ -1,3 +1,4 @@
+import { KV_OPS_PER_PROVISIONING_CALL } from "../constants";
 import { Hono, type Context } from "hono";
 import { getConfig } from "../config";
 import { respondOk } from "../envelope";
@@ -19,7 +20,8 @@ export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use("*", adminAuth);
 
 async function deps(c: Context<AppEnv>): Promise<ProvisioningDeps> {
-  return { db: c.env.DB, kv: c.env.KV, pepperKey: await getConfig(c.env).credentialPepperKey };
+  const kvBudget = { remaining: KV_OPS_PER_PROVISIONING_CALL, deferred: 0 };
+  return { db: c.env.DB, kv: c.env.KV, pepperKey: await getConfig(c.env).credentialPepperKey, kvBudget };
 }
 
 function kindOf(c: Context<AppEnv>): RecordKind {

@@ -183,3 +183,9 @@ export async function outboxKeys(db: D1Database, limit: number): Promise<string[
   );
   return results.map((r) => r.key);
 }
+
+/** How many keys still wait in the outbox. */
+export async function outboxSize(db: D1Database): Promise<number> {
+  const row = await guarded("D1", "count outbox", () => db.prepare("SELECT COUNT(*) AS n FROM kv_outbox").first<{ n: number }>());
+  return row?.n ?? 0;
+}

@@ -8,7 +8,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { ADMIN, admin, get, importLines } from "./admin-helpers";
-import { bySerial, bySubscriptionNumber, outcomeOf, resolveAs, warm } from "./provision-helpers";
+import { KV_OPS_PER_PROVISIONING_CALL } from "../../src/constants";
+import { counted } from "../bindings";
+import { bySerial, bySubscriptionNumber, mappingKey, outcomeOf, resolveAs, warm } from "./provision-helpers";
 
 const NDJSON = { "Content-Type": "application/x-ndjson" };
 const sub = (id: string, over: Record<string, unknown> = {}) => ({
@@ -241,5 +243,31 @@ describe("import", () => {
     // the same lines again are all stale (idempotent retry), shown on the first 500
     const retry = await importLines(lines.slice(0, 500));
     expect(retry.body.data).toEqual({ applied: 0, stale: 500, rejected: [] });
+  });
+
+  it("a call past one invocation's KV operations leaves the rest pending; an empty import finishes them", { timeout: 120_000 }, async () => {
+    const n = 500;
+    const items = (version: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => item(`II-BUD-${i}`, "SUB-1", { serial_number: `${prefix}-${i}`, version }));
+    expect((await importLines(items(1, "BUD-S"))).body.data).toEqual({ applied: n, stale: 0, rejected: [] });
+    expect(await warm(bySerial("BUD-S-7"))).toBe("SUB-1");
+
+    // A new serial number for each: two keys to rewrite per line (its id, its old serial), 1,000 in all.
+    const kv = counted(env.KV);
+    const ctx = createExecutionContext();
+    const body = items(2, "BUD-T").map((line) => JSON.stringify(line)).join("\n");
+    const request = new Request(`${ADMIN}/import`, { method: "POST", headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}`, ...NDJSON }, body });
+    const response = await createApp().fetch(request, { ...env, KV: kv.binding }, ctx);
+    await waitOnExecutionContext(ctx);
+    const first = ((await response.json()) as any).data;
+    expect(first).toMatchObject({ applied: n, stale: 0, rejected: [] });
+    expect(first.pending).toBeGreaterThan(0);
+    expect(kv.log.calls.length).toBeLessThanOrEqual(KV_OPS_PER_PROVISIONING_CALL);
+
+    const drained = await importLines([]);
+    expect(drained.body.data).toEqual({ applied: 0, stale: 0, rejected: [] });
+    expect(await outcomeOf(bySerial("BUD-S-7"))).toBe("NOT_FOUND");
+    expect(await outcomeOf(bySerial("BUD-T-7"))).toBe("SUB-1");
+    expect(await env.KV.get(await mappingKey(bySerial("BUD-S-7")))).toBeNull();
   });
 });

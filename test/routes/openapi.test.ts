@@ -245,7 +245,9 @@ describe("the examples (contract §5's demo data) answer what they say", () => {
       expect(Object.keys(read.body.data).sort()).toEqual(Object.keys(record.properties).sort());
     }
     const imported = await importLines([{ op: "delete", kind: "subscriptions", id: "NO-SUCH", version: 1 }, "not json"]);
-    expect(Object.keys(imported.body.data).sort()).toEqual(keysOf("ImportReport"));
+    // `pending` is documented too, and present only when a call ran out of KV operations (test/provisioning/import.test.ts).
+    expect(Object.keys(imported.body.data).sort()).toEqual(keysOf("ImportReport").filter((key) => key !== "pending"));
+    expect(keysOf("ImportReport")).toContain("pending");
     const reindexed = await admin("POST", "/reindex");
     expect(keysOf("ReindexReport")).toEqual(expect.arrayContaining(Object.keys(reindexed.body.data).sort()));
   });
