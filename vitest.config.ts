@@ -27,5 +27,11 @@ export default defineConfig(async () => ({
     testTimeout: 30_000,
     reporters: ["default", "json"],
     outputFile: { json: "./test-results/vitest.json" },
+    projects: [
+      // The worker, its storage and its scripts' pure parts: inside workerd.
+      { extends: true as const, test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts"] } },
+      // The CLIs' network and file handling: plain Node, against a local stand-in server.
+      { test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node" as const } },
+    ],
   },
 }));
