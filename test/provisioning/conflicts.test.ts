@@ -47,6 +47,13 @@ describe("uniqueness clashes within an organisation: 409 CONFLICT, nothing writt
     expect((await get(path)).response.status).toBe(404);
   });
 
+  it("a new medium taking the authentication code of another medium", async () => {
+    const first = await put("/customer-identification-mediums/CIM-C10", credential({ authentication_code: "MED-CODE-C10", customer_id: "C-C10" }));
+    expect(first.body.data.applied).toBe(true);
+    await expectConflict("/customer-identification-mediums/CIM-C11", credential({ authentication_code: "MED-CODE-C10", customer_id: "C-C11" }), "authentication_code");
+    expect((await get("/customer-identification-mediums/CIM-C11")).response.status).toBe(404);
+  });
+
   it("a new credential's customer is not created by a rejected write", async () => {
     // C-C5 would exist only through AT-C5, which was refused: the id stays free for OTHER.
     const r = await put("/access-tokens/AT-C5-OTHER", credential({ organisation: "OTHER", identifier: "c5", pass_code: "1", customer_id: "C-C5" }));
