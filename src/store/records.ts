@@ -44,7 +44,8 @@ export async function loadState(
   customerIds: ReadonlySet<string>,
 ): Promise<StoredState> {
   const statements: { kind?: RecordKind; what: "rows" | "tombstones" | "customers" | "outbox"; statement: D1PreparedStatement }[] = [
-    { what: "outbox", statement: db.prepare("SELECT key FROM kv_outbox LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
+    // Oldest first: a retry usually follows the call that left its keys here.
+    { what: "outbox", statement: db.prepare("SELECT key FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
   ];
   for (const [kind, set] of ids) {
     for (const slice of slices([...set])) {
@@ -179,7 +180,7 @@ export async function removeFromOutbox(db: D1Database, keys: readonly string[]):
 /** Keys waiting in the outbox (for the cron). */
 export async function outboxKeys(db: D1Database, limit: number): Promise<string[]> {
   const { results } = await guarded("D1", "read outbox", () =>
-    db.prepare("SELECT key FROM kv_outbox LIMIT ?1").bind(limit).all<{ key: string }>(),
+    db.prepare("SELECT key FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(limit).all<{ key: string }>(),
   );
   return results.map((r) => r.key);
 }
