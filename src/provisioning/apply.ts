@@ -67,14 +67,18 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
     }
   }
 
-  // Keys an earlier call committed but could not refresh come first: a retry heals them.
-  const refreshes = state.outbox.map(refreshForKey).filter((r) => r !== null);
+  // Keys an earlier call committed but could not refresh: this call heals them too (a retry, say).
+  const stamps = new Map(state.outbox.map((e) => [e.key, e.stamp]));
+  const leftBefore = state.outbox.flatMap((e) => refreshForKey(e.key) ?? []);
   if (planned.length === 0) {
-    await refreshAndClear(deps, refreshes);
+    await refreshAndClear(deps, leftBefore, stamps);
     return outcomes;
   }
 
-  refreshes.push(...(await affectedKeys(deps.db, planned)));
+  // The call's own keys first, so that a backlog cannot take its KV budget.
+  const stamp = crypto.randomUUID();
+  const own = await affectedKeys(deps.db, planned);
+  const refreshes = [...own, ...leftBefore];
   const customers = new Set<string>();
   for (const { before, after, change } of planned) {
     for (const column of customerColumns(change.kind)) {
@@ -84,7 +88,7 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
   const statements = [
     ...planned.flatMap((p) => p.statements),
     ...dropUnnamedCustomers(deps.db, [...customers], CUSTOMER_TABLES),
-    ...addToOutbox(deps.db, [...new Set(refreshes.map((r) => r.key))]),
+    ...addToOutbox(deps.db, [...new Set(own.map((r) => r.key))], stamp),
   ];
   let results: D1Result[];
   try {
@@ -116,18 +120,22 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
       outcomes[p.index] = { applied: false, stale: true, version: now?.version ?? p.change.version };
     }
   }
-  await refreshAndClear(deps, refreshes);
+  for (const { key } of own) stamps.set(key, stamp);
+  await refreshAndClear(deps, refreshes, stamps);
   return outcomes;
 }
 
 /**
- * KV follows D1, then the outbox forgets the keys. If KV fails, they stay for
- * the next call; so do the keys past the call's KV budget.
+ * KV follows D1, then the outbox forgets the keys: each only under the stamp
+ * this call knew, so a key another write put back meanwhile stays for its
+ * refresh. If KV fails, the keys stay for the next call; so do the keys past
+ * the call's KV budget.
  */
-async function refreshAndClear(deps: ProvisioningDeps, refreshes: readonly KeyRefresh[]): Promise<void> {
+async function refreshAndClear(deps: ProvisioningDeps, refreshes: readonly KeyRefresh[], stamps: ReadonlyMap<string, string>): Promise<void> {
   if (refreshes.length === 0) return;
   const left = await refreshKeys(deps.db, deps.kv, refreshes, deps.kvBudget);
-  await removeFromOutbox(deps.db, [...new Set(refreshes.map((r) => r.key))].filter((key) => !left.has(key)));
+  const done = [...new Set(refreshes.map((r) => r.key))].filter((key) => !left.has(key) && stamps.has(key));
+  await removeFromOutbox(deps.db, done.map((key) => ({ key, stamp: stamps.get(key)! })));
 }
 
 type Plan = { stale: number; current: Row | null } | Promise<Omit<Planned, "index" | "change">>;

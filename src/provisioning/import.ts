@@ -9,9 +9,9 @@ export interface ImportReport {
   stale: number;
   rejected: { line: number; code: string; message: string; description: string }[];
   /**
-   * Present when this call's KV budget ran out: how many KV keys still wait in
-   * the outbox. The next provisioning call (an empty import will do) or the
-   * cron refreshes them.
+   * Present while KV keys still wait in the outbox (this call's KV budget ran
+   * out, or an earlier call's did, or KV failed): how many. The next
+   * provisioning call (an empty import will do) or the cron refreshes them.
    */
   pending?: number;
 }
@@ -56,7 +56,8 @@ export async function importNdjson(deps: ProvisioningDeps, body: ReadableStream<
   // An empty import only finishes what earlier calls left in the outbox.
   if (report.applied + report.stale + report.rejected.length === 0) await applyChanges(deps, []);
   report.rejected.sort((a, b) => a.line - b.line);
-  if (deps.kvBudget && deps.kvBudget.deferred > 0) report.pending = await outboxSize(deps.db);
+  const pending = await outboxSize(deps.db);
+  if (pending > 0) report.pending = pending;
   return report;
 }
 

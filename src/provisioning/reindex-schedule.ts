@@ -7,7 +7,11 @@ import { reindex, type ReindexReport } from "./reindex";
 interface ReindexState {
   cursor?: string;
   completedAt?: number;
+  /** Runs in a row that failed on this cursor: after a few, the pass starts again. */
+  failures?: number;
 }
+
+const FAILURES_BEFORE_RESTART = 3;
 
 /**
  * The cron runs every few minutes; each run does one reindex slice. A pass
@@ -22,8 +26,14 @@ export async function scheduledReindex(db: D1Database, kv: KVNamespace, now: num
   try {
     report = await reindex(db, kv, { cursor: state.cursor, budget });
   } catch (error) {
+    if (!(error instanceof ApiError)) {
+      // Storage trouble: try the same cursor next time, but not forever (a cursor KV no longer takes).
+      const failures = (state.failures ?? 0) + 1;
+      const next: ReindexState = failures >= FAILURES_BEFORE_RESTART ? {} : { ...state, failures };
+      await putJson(kv, kvKeys.reindexState(), next, REINDEX_INTERVAL_SECONDS + 3600).catch(() => {});
+      throw error;
+    }
     // A cursor of another version's steps (after a deploy): start the pass again.
-    if (!(error instanceof ApiError)) throw error;
     report = await reindex(db, kv, { budget });
   }
   const next: ReindexState = report.done ? { completedAt: now } : { cursor: report.cursor! };

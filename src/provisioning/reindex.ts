@@ -3,7 +3,7 @@ import { isolateCaches } from "../cache/isolate-caches";
 import { KV_REFRESH_CONCURRENCY, REINDEX_OPS_PER_CALL, REINDEX_PAGE_ROWS } from "../constants";
 import { ApiError } from "../errors";
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER, type IdentifierKind, type LookupField, type TypeLookupField } from "../identifiers";
-import { findMapping, scanMappings, scanTypes, toMapping } from "../store/d1";
+import { findMapping, findTypeIds, scanMappings, scanTypes, toMapping } from "../store/d1";
 import { bulkReads, deleteKey, getManyJson, kvKeys, listKeysPage, MAPPING_PREFIX } from "../store/kv";
 import { refreshForKey } from "./affected-keys";
 import { readFromD1, refreshKeys } from "./refresh-kv";
@@ -54,6 +54,9 @@ const STEPS: readonly Step[] = [
   "orphans",
 ];
 
+/** Names the step list: a cursor made for another list (a deploy changed the identifier table) is refused. */
+const STEPS_ID = STEPS.map((s) => (s === "orphans" ? s : "typeField" in s ? `type.${s.typeField.name}` : `${s.kind.kvTag}.${s.field.name}`)).join(",");
+
 interface Position {
   step: number;
   /** Mapping steps: the last (organisation, value) done. */
@@ -74,41 +77,57 @@ async function runPage(
   report: ReindexReport,
 ): Promise<{ ops: number; next?: Omit<Position, "step"> }> {
   if (step === "orphans") return orphanPage(db, kv, at, report);
-  if ("typeField" in step) return typePage(db, kv, step.typeField, report);
-  return mappingPage(db, kv, step.kind, step.field, at, report);
+  if ("typeField" in step) {
+    const field = step.typeField;
+    return scanPage(db, kv, at, report, {
+      rows: (after, limit) => scanTypes(db, field, after, limit),
+      value: (row) => row.value,
+      key: (organisation, value) => kvKeys.typeIds(organisation, field, value),
+      fromRows: (rows) => ({ type_ids: rows.map((r) => r.id) }),
+      readWhole: (organisation, value) => findTypeIds(db, organisation, field, value),
+    });
+  }
+  const { kind, field } = step;
+  return scanPage(db, kv, at, report, {
+    rows: (after, limit) => scanMappings(db, kind, field, after, limit),
+    value: (row) => row.lookup_value,
+    key: (organisation, value) => kvKeys.mapping(organisation, kind, field, value),
+    fromRows: (rows) => toMapping(kind, rows),
+    readWhole: (organisation, value) => findMapping(db, organisation, kind, field, value),
+  });
 }
 
-async function mappingPage(db: D1Database, kv: KVNamespace, kind: IdentifierKind, field: LookupField, at: Position, report: ReindexReport) {
+/** How a step reads D1: rows in (organisation, value) order, one key per (organisation, value). */
+interface Scan<R extends { organisation: string }> {
+  rows(after: [string, string], limit: number): Promise<R[]>;
+  value(row: R): string;
+  key(organisation: string, value: string): string | null;
+  fromRows(rows: R[]): unknown;
+  readWhole(organisation: string, value: string): Promise<unknown>;
+}
+
+async function scanPage<R extends { organisation: string }>(db: D1Database, kv: KVNamespace, at: Position, report: ReindexReport, scan: Scan<R>) {
   let ops = 1;
-  const rows = await scanMappings(db, kind, field, at.after ?? ["", ""], REINDEX_PAGE_ROWS);
+  const rows = await scan.rows(at.after ?? ["", ""], REINDEX_PAGE_ROWS);
   if (rows.length === 0) return { ops };
-  const groups = groupBy(rows, (r) => `${r.organisation}\u0000${r.lookup_value}`);
+  const groups = groupBy(rows, (r) => `${r.organisation}\u0000${scan.value(r)}`);
   const full = rows.length === REINDEX_PAGE_ROWS;
   // A full page may end inside a record: leave that record to the next
   // page, or, if it fills the page alone, read it whole.
   if (full && groups.size > 1) groups.delete([...groups.keys()].pop()!);
   const wanted = new Map<string, unknown>();
   for (const group of groups.values()) {
-    const { organisation, lookup_value: value } = group[0]!;
-    const key = kvKeys.mapping(organisation, kind, field, value);
+    const organisation = group[0]!.organisation;
+    const value = scan.value(group[0]!);
+    const key = scan.key(organisation, value);
     if (!key) continue;
     if (full && groups.size === 1) ops++;
-    wanted.set(key, full && groups.size === 1 ? await findMapping(db, organisation, kind, field, value) : toMapping(kind, group));
+    wanted.set(key, full && groups.size === 1 ? await scan.readWhole(organisation, value) : scan.fromRows(group));
   }
   ops += await syncKeys(db, kv, wanted, report);
   const lastKept = [...groups.values()].pop()![0]!;
-  const after: [string, string] = [lastKept.organisation, lastKept.lookup_value];
+  const after: [string, string] = [lastKept.organisation, scan.value(lastKept)];
   return { ops, next: full ? { after } : undefined };
-}
-
-/** Subscription types are few: one page holds every type key of a field. */
-async function typePage(db: D1Database, kv: KVNamespace, field: TypeLookupField, report: ReindexReport) {
-  const wanted = new Map<string, unknown>();
-  for (const group of groupBy(await scanTypes(db, field), (r) => `${r.organisation}\u0000${r.value}`).values()) {
-    const key = kvKeys.typeIds(group[0]!.organisation, field, group[0]!.value);
-    if (key) wanted.set(key, { type_ids: group.map((r) => r.id) });
-  }
-  return { ops: 1 + (await syncKeys(db, kv, wanted, report)) };
 }
 
 /**
@@ -145,7 +164,7 @@ async function orphanPage(db: D1Database, kv: KVNamespace, at: Position, report:
 
 // The cursor is opaque to callers: base64url JSON of a Position.
 function encodeCursor(at: Position): string {
-  return base64url.encode(JSON.stringify(at));
+  return base64url.encode(JSON.stringify({ ...at, steps: STEPS_ID }));
 }
 
 function decodeCursor(cursor: string): Position {
@@ -155,10 +174,11 @@ function decodeCursor(cursor: string): Position {
   } catch {
     at = undefined;
   }
-  const position = at as Partial<Position> | undefined;
+  const position = at as (Partial<Position> & { steps?: unknown }) | undefined;
   const valid =
     position !== null &&
     typeof position === "object" &&
+    position.steps === STEPS_ID &&
     Number.isSafeInteger(position.step) &&
     position.step! >= 0 &&
     position.step! < STEPS.length &&

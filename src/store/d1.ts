@@ -162,15 +162,18 @@ export async function scanMappings(
   return results;
 }
 
-/** Every subscription type's id with its name or alternative code, for reindex. */
+/** One page of subscription types' ids by name or alternative code, in (organisation, value) order after `after`, for reindex. */
 export async function scanTypes(
   db: D1Database,
   field: TypeLookupField,
+  after: readonly [string, string],
+  limit: number,
 ): Promise<{ organisation: string; value: string; id: string }[]> {
   const sql = `SELECT organisation, ${field.column} AS value, id FROM ${SUBSCRIPTION_TYPE_FILTER.table}
-    WHERE ${field.column} IS NOT NULL ORDER BY organisation, ${field.column}, id`;
+    WHERE ${field.column} IS NOT NULL AND (organisation, ${field.column}) > (?1, ?2)
+    ORDER BY organisation, ${field.column}, id LIMIT ?3`;
   const { results } = await guarded("D1", "scan types", () =>
-    db.prepare(sql).all<{ organisation: string; value: string; id: string }>(),
+    db.prepare(sql).bind(...after, limit).all<{ organisation: string; value: string; id: string }>(),
   );
   return results;
 }

@@ -18,9 +18,11 @@ export interface Tombstone {
 
 const IN_LIST_SLICE = 90;
 
-function slices<T>(items: readonly T[]): T[][] {
+/** Items in groups whose bound parameters (`paramsEach` per item) stay within D1's 100 per statement. */
+function slices<T>(items: readonly T[], paramsEach = 1): T[][] {
+  const size = Math.floor(IN_LIST_SLICE / paramsEach);
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += IN_LIST_SLICE) out.push(items.slice(i, i + IN_LIST_SLICE));
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
@@ -30,10 +32,16 @@ export interface StoredState {
   rows: Map<string, Row>;
   tombstones: Map<string, Tombstone>;
   customers: Map<string, string>;
-  /** KV keys an earlier write committed but could not refresh (see kv_outbox). */
-  outbox: string[];
+  /** KV keys an earlier write committed but could not refresh (see kv_outbox), with their stamps. */
+  outbox: OutboxEntry[];
 }
 
+
+/** An outbox row: the key, and the stamp of the call that last put it there. */
+export interface OutboxEntry {
+  key: string;
+  stamp: string;
+}
 
 export const stateKey = (segment: string, id: string) => `${segment}\u0000${id}`;
 
@@ -45,7 +53,7 @@ export async function loadState(
 ): Promise<StoredState> {
   const statements: { kind?: RecordKind; what: "rows" | "tombstones" | "customers" | "outbox"; statement: D1PreparedStatement }[] = [
     // Oldest first: a retry usually follows the call that left its keys here.
-    { what: "outbox", statement: db.prepare("SELECT key FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
+    { what: "outbox", statement: db.prepare("SELECT key, stamp FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
   ];
   for (const [kind, set] of ids) {
     for (const slice of slices([...set])) {
@@ -76,7 +84,7 @@ export async function loadState(
       if (what === "rows") state.rows.set(stateKey(kind!.segment, String(record[kind!.idColumn])), record as Row);
       else if (what === "tombstones") state.tombstones.set(stateKey(kind!.segment, String(record.id)), record as unknown as Tombstone);
       else if (what === "customers") state.customers.set(String(record.id), String(record.organisation));
-      else state.outbox.push(String(record.key));
+      else state.outbox.push({ key: String(record.key), stamp: String(record.stamp) });
     }
   });
   return state;
@@ -163,26 +171,27 @@ export async function rowsWhere(
 }
 
 /** Records keys to refresh, in the same transaction as the write that affects them. */
-export function addToOutbox(db: D1Database, keys: readonly string[]): D1PreparedStatement[] {
-  return slices(keys).map((slice) =>
-    db.prepare(`INSERT OR IGNORE INTO kv_outbox (key) VALUES ${slice.map((_, i) => `(?${i + 1})`).join(", ")}`).bind(...slice),
+/** Puts keys in the outbox under this call's stamp (a key already there takes the new stamp). */
+export function addToOutbox(db: D1Database, keys: readonly string[], stamp: string): D1PreparedStatement[] {
+  return slices(keys, 2).map((slice) =>
+    db
+      .prepare(
+        `INSERT INTO kv_outbox (key, stamp) VALUES ${slice.map((_, i) => `(?${2 * i + 1}, ?${2 * i + 2})`).join(", ")}
+         ON CONFLICT (key) DO UPDATE SET stamp = excluded.stamp`,
+      )
+      .bind(...slice.flatMap((key) => [key, stamp])),
   );
 }
 
-export async function removeFromOutbox(db: D1Database, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  const statements = slices(keys).map((slice) =>
-    db.prepare(`DELETE FROM kv_outbox WHERE key IN (${placeholders(slice.length)})`).bind(...slice),
+/** Forgets refreshed keys, each only if its stamp is still the one the call knew. */
+export async function removeFromOutbox(db: D1Database, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const statements = slices(entries, 2).map((slice) =>
+    db
+      .prepare(`DELETE FROM kv_outbox WHERE ${slice.map((_, i) => `(key = ?${2 * i + 1} AND stamp = ?${2 * i + 2})`).join(" OR ")}`)
+      .bind(...slice.flatMap((e) => [e.key, e.stamp])),
   );
   await guarded("D1", "clear outbox", () => db.batch(statements));
-}
-
-/** Keys waiting in the outbox (for the cron). */
-export async function outboxKeys(db: D1Database, limit: number): Promise<string[]> {
-  const { results } = await guarded("D1", "read outbox", () =>
-    db.prepare("SELECT key FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(limit).all<{ key: string }>(),
-  );
-  return results.map((r) => r.key);
 }
 
 /** How many keys still wait in the outbox. */

@@ -270,4 +270,13 @@ describe("import", () => {
     expect(await outcomeOf(bySerial("BUD-T-7"))).toBe("SUB-1");
     expect(await env.KV.get(await mappingKey(bySerial("BUD-S-7")))).toBeNull();
   });
+
+  it("answers pending while the outbox holds keys, whichever call left them, until empty imports drain it", async () => {
+    const keys = await Promise.all(Array.from({ length: 600 }, (_, i) => mappingKey(bySerial(`LEFT-${i}`))));
+    await env.DB.batch(keys.map((key) => env.DB.prepare("INSERT INTO kv_outbox (key, stamp) VALUES (?1, 'earlier')").bind(key)));
+    const first = await importLines([]);
+    expect(first.body.data).toEqual({ applied: 0, stale: 0, rejected: [], pending: 100 });
+    const second = await importLines([]);
+    expect(second.body.data).toEqual({ applied: 0, stale: 0, rejected: [] });
+  });
 });

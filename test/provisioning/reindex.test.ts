@@ -247,7 +247,9 @@ describe("reindex", () => {
   });
 
   it("refuses a cursor it did not answer", async () => {
-    for (const cursor of ["nonsense", "eyJzdGVwIjo5OTl9", "e30"]) {
+    // Not base64url JSON; a step out of range; no step; a cursor of another step list (an older deploy).
+    const otherSteps = btoa(JSON.stringify({ step: 1, steps: "ii.id,orphans" })).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+    for (const cursor of ["nonsense", "eyJzdGVwIjo5OTl9", "e30", otherSteps]) {
       const r = await admin("POST", `/reindex?cursor=${cursor}`);
       expect(r.response.status).toBe(400);
       expect(r.body.status).toMatchObject({ code: "INVALID_PARAMETER", description: "cursor" });
@@ -269,5 +271,32 @@ describe("reindex", () => {
     // Done: nothing until the interval has passed, then a new pass.
     expect(await scheduledReindex(env.DB, env.KV, start + 3600, 1)).toBeNull();
     expect(await scheduledReindex(env.DB, env.KV, start + REINDEX_INTERVAL_SECONDS, 1)).not.toBeNull();
+  });
+
+  it("the cron restarts a pass whose cursor it cannot use, and after a few storage failures in a row", async () => {
+    const start = Math.floor(Date.now() / 1000) + 40 * 24 * 3600;
+    const state = async () => (await env.KV.get("reindex:state", "json")) as { cursor?: string; failures?: number; completedAt?: number };
+    // A cursor reindex never answered (say, of an older deploy): the pass starts again at once.
+    await env.KV.put("reindex:state", JSON.stringify({ cursor: "not-a-cursor" }));
+    const restarted = await scheduledReindex(env.DB, env.KV, start, 1);
+    expect(restarted).toMatchObject({ done: false });
+    const cursor = (await state()).cursor;
+    expect(typeof cursor).toBe("string");
+    // KV's bulk reads failing: the same cursor is kept for the next runs, then dropped.
+    const failingReads = new Proxy(env.KV, {
+      get(target, property) {
+        if (property === "get") {
+          return (key: unknown, type: unknown) => (Array.isArray(key) ? Promise.reject(new Error("simulated bulk read failure")) : target.get(key as string, type as "json"));
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    for (let run = 1; run <= 3; run++) {
+      await expect(scheduledReindex(env.DB, failingReads, start, 1)).rejects.toThrow();
+      expect(await state()).toEqual(run < 3 ? { cursor, failures: run } : {});
+    }
+    // The next run starts a new pass.
+    expect(await scheduledReindex(env.DB, env.KV, start, 1)).toMatchObject({ done: false });
   });
 });
