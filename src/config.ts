@@ -20,7 +20,7 @@ export interface Env {
   LOGIN_TOKEN_TTL_SECONDS?: string;
   SUBSCRIBER_JWT_TTL_SECONDS?: string;
   EDGE_ENV?: string;
-  /** "1" only in `npm run bench`'s build: enables the no-op baseline route. */
+  /** "1" only in `npm run bench`'s build: enables its reference routes (src/routes/bench.ts). */
   BENCH_NOOP?: string;
   /** The deployed version (wrangler.toml [version_metadata]); absent locally. */
   CF_VERSION_METADATA?: WorkerVersionMetadata;

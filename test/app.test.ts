@@ -156,6 +156,7 @@ describe("routing", () => {
     // The bench's no-op route exists only in the bench build (BENCH_NOOP=1).
     ["GET", "http://edge.test/__bench/noop"],
     ["POST", "http://edge.test/__bench/noop"],
+    ["POST", "http://edge.test/__bench/sign"],
   ])("answers 404 ROUTE_NOT_FOUND to %s %s", async (method, url) => {
     expectEnvelope(await call(url, { method }), 404, "ROUTE_NOT_FOUND");
   });

@@ -1,12 +1,16 @@
 import { Hono } from "hono";
+import { nowSeconds } from "../clock";
+import { getConfig } from "../config";
+import { currentSigner } from "../crypto/signing-keys";
+import { signSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
 
 /**
- * The benchmark's baseline: an empty route through the same app and
- * middleware, so `npm run bench` can measure the runtime's floor. It exists
- * only where the bench sets BENCH_NOOP=1; everywhere else it is unknown.
+ * The benchmark's reference routes, through the same app and middleware.
+ * They exist only where the bench sets BENCH_NOOP=1; everywhere else they
+ * are unknown.
  *
  * A POST consumes its body and nothing more: the bench sends it the hot
  * path's exact bytes, so that the ratio compares the worker's own work with
@@ -14,8 +18,28 @@ import type { AppEnv } from "../hono-env";
  */
 export const benchRoutes = new Hono<AppEnv>();
 
-benchRoutes.on(["GET", "POST"], "/__bench/noop", async (c) => {
+benchRoutes.use("/__bench/*", async (c, next) => {
   if (c.env.BENCH_NOOP !== "1") throw new ApiError("ROUTE_NOT_FOUND");
+  await next();
+});
+
+/** The baseline: the runtime's floor for receiving and answering this request. */
+benchRoutes.on(["GET", "POST"], "/__bench/noop", async (c) => {
   if (c.req.method === "POST") await c.req.raw.arrayBuffer();
   return respondOk(c, {});
+});
+
+/**
+ * The baseline plus the one thing authenticate cannot skip: a fresh
+ * subscriber JWT, signed by the same function with the same key. No
+ * validation, no session, no lookup. Its throughput is the most the hot path
+ * could ever reach, so the bench can show what the signature alone costs.
+ */
+benchRoutes.post("/__bench/sign", async (c) => {
+  await c.req.raw.arrayBuffer();
+  const config = getConfig(c.env);
+  const now = nowSeconds();
+  const signer = currentSigner(await config.signingKeys, now);
+  const jwt = await signSubscriberJwt(signer, { userid: "bench", apip: "127.0.0.1" }, now, config.subscriberJwtTtlSeconds);
+  return respondOk(c, { subscription_id: "bench", jwt });
 });

@@ -23,6 +23,7 @@ export interface BenchCase {
 
 const AUTHENTICATE = "/crmapi/rest/v2/tucano/subscriber/authenticate";
 const NOOP = "/__bench/noop";
+const SIGN_ONLY = "/__bench/sign";
 export const LOGIN_PATH = "/crmapi/rest/v2/authentication/token";
 export const DEMO_LOGIN = { username: "demo", password: "demo-password", organisation: "DEMO" };
 
@@ -77,9 +78,21 @@ export function benchCases(token: string, installedItems: number): BenchCase[] {
     },
     // Not in the ratio: what a request without a body costs, for comparison.
     { name: "reference: no-op route, GET", method: "GET", path: NOOP, hotPath: false, warmUp: true },
+    // Not in the ratio: the baseline plus one subscriber JWT signed with jose,
+    // and nothing else (src/routes/bench.ts). The most the hot path could reach.
+    {
+      name: "reference: no-op + one subscriber JWT (jose)",
+      method: "POST",
+      path: SIGN_ONLY,
+      body: hotSerialBody,
+      hotPath: false,
+      warmUp: true,
+    },
   ];
 }
 
 /** The baseline and the hot serial-number case, whose ratio ends the report. */
 export const BASELINE_CASE = 0;
 export const HOT_SERIAL_CASE = 1;
+/** The signing floor: the baseline plus one jose signature. */
+export const SIGN_ONLY_CASE = 6;

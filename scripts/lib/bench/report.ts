@@ -40,6 +40,14 @@ export function ratioLine(ratio: number): string {
   return `authenticate/baseline throughput ratio: ${ratio.toFixed(2)}`;
 }
 
+/**
+ * The signing floor over the baseline: the ratio authenticate could reach if
+ * everything but its signature were free.
+ */
+export function signingFloorLine(ratio: number): string {
+  return `signing-only/baseline throughput ratio: ${ratio.toFixed(2)} (the ceiling for authenticate)`;
+}
+
 /** Writes bench/results/<timestamp>.json; returns its path relative to the project root. */
 export function writeResults(startedAt: Date, report: Record<string, unknown>): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
