@@ -35,30 +35,37 @@ export interface SessionStores {
 async function isRevoked(stores: SessionStores, jti: string): Promise<boolean> {
   const cached = isolateCaches.revocations.get(jti);
   if (cached !== undefined) return cached;
-  let revoked: boolean;
-  try {
-    revoked = await isTokenDenied(stores.kv, jti);
-  } catch (error) {
-    if (!(error instanceof StorageError)) throw error;
-    log("warn", "KV deny-list read failed; asking D1", { error: describeError(error) });
-    revoked = await isReleased(stores.db, jti);
-  }
+  const { revoked } = await readDenyList(stores, jti);
   isolateCaches.revocations.set(jti, revoked);
   return revoked;
 }
 
+/** The stores' own answer, never the isolate's: KV, or D1 when KV cannot answer. */
+async function readDenyList(stores: SessionStores, jti: string): Promise<{ revoked: boolean; fromKv: boolean }> {
+  try {
+    return { revoked: await isTokenDenied(stores.kv, jti), fromKv: true };
+  } catch (error) {
+    if (!(error instanceof StorageError)) throw error;
+    log("warn", "KV deny-list read failed; asking D1", { error: describeError(error) });
+    return { revoked: await isReleased(stores.db, jti), fromKv: false };
+  }
+}
+
 /**
  * Both copies must take the release: otherwise the call fails (503) and the
- * client retries it. A retry finds the token released in one copy, yet the
- * other may still lack it (the first call failed between the two writes, and
- * a KV outage made the retry read D1): so both writes are made again, and
- * only then is the token refused as already released.
+ * client retries it. The stores are asked, not the isolate cache (whose "not
+ * released" may be another isolate's release a few seconds old). KV is
+ * written last, so a token KV knows is in D1 too and is refused with no
+ * write. A token only D1 knows (the first call failed between the two
+ * writes, or KV is down) gets both writes again, and only then is refused.
  */
 export async function releaseSession(stores: SessionStores, config: Config, token: string): Promise<void> {
   const claims = await verifyLoginToken(await config.loginTokenKey, token);
-  const alreadyReleased = await isRevoked(stores, claims.jti);
-  await recordRelease(stores.db, claims.jti, claims.exp);
-  await denyToken(stores.kv, claims.jti, claims.exp, nowSeconds());
+  const { revoked: alreadyReleased, fromKv } = await readDenyList(stores, claims.jti);
+  if (!(alreadyReleased && fromKv)) {
+    await recordRelease(stores.db, claims.jti, claims.exp);
+    await denyToken(stores.kv, claims.jti, claims.exp, nowSeconds());
+  }
   isolateCaches.revocations.set(claims.jti, true);
   if (alreadyReleased) throw new ApiError("INVALID_TOKEN", "token");
 }

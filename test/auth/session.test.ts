@@ -35,4 +35,15 @@ describe("the revocation window of the isolate cache", () => {
     expect(response.status).toBe(401);
     expect(body.status.code).toBe("INVALID_TOKEN");
   });
+
+  it("a logout asks the stores, not the cache: one released elsewhere is 401 at once, with no write", async () => {
+    const token = await loginToken();
+    expect((await authenticate(bySerial(token))).response.status).toBe(200);
+    await env.KV.put(`deny:${decodeJwt(token).jti}`, "1");
+    const kvPut = vi.spyOn(env.KV, "put");
+    const { response, body } = await postJson(RELEASE, { token });
+    expect(response.status).toBe(401);
+    expect(body.status.code).toBe("INVALID_TOKEN");
+    expect(kvPut).not.toHaveBeenCalled();
+  });
 });
