@@ -61,13 +61,8 @@ export function getConfig(env: Env): Config {
     subscriberJwtTtlSeconds: positiveInteger(env, "SUBSCRIBER_JWT_TTL_SECONDS", SUBSCRIBER_JWT_TTL_SECONDS),
     loginTokenKey: settled(() => importHmacKey(strongSecret(env, "LOGIN_TOKEN_SECRET"))),
     credentialPepperKey: settled(() => importHmacKey(strongSecret(env, "CREDENTIAL_PEPPER"))),
-    signingKeys: settled(() => {
-      // Login tokens and subscriber JWTs must never verify with each other's key.
-      if (!env.SIGNING_KEYS && env.TUCANO_JWT_SECRET && env.TUCANO_JWT_SECRET === env.LOGIN_TOKEN_SECRET) {
-        throw new ConfigError("LOGIN_TOKEN_SECRET and TUCANO_JWT_SECRET must differ");
-      }
-      return loadSigningKeys(env.SIGNING_KEYS, env.TUCANO_JWT_SECRET, env.LOGIN_TOKEN_SECRET);
-    }),
+    // Login tokens and subscriber JWTs must never verify with each other's key: loadSigningKeys refuses equal secrets.
+    signingKeys: settled(() => loadSigningKeys(env.SIGNING_KEYS, env.TUCANO_JWT_SECRET, env.LOGIN_TOKEN_SECRET)),
   };
   cached = { sources, config };
   return config;

@@ -29,6 +29,7 @@ describe("secrets are checked once per isolate, and a bad one is a clear 500", (
     ["CREDENTIAL_PEPPER short", { CREDENTIAL_PEPPER: "pepper" }, "authenticate", /secret CREDENTIAL_PEPPER is shorter than 32 bytes/],
     ["TUCANO_JWT_SECRET short", { TUCANO_JWT_SECRET: "tucano" }, "authenticate", /TUCANO_JWT_SECRET is shorter than 32 bytes/],
     ["TUCANO_JWT_SECRET equal to LOGIN_TOKEN_SECRET", { TUCANO_JWT_SECRET: env.LOGIN_TOKEN_SECRET }, "authenticate", /must differ/],
+    ["the same, with a blank SIGNING_KEYS", { TUCANO_JWT_SECRET: env.LOGIN_TOKEN_SECRET, SIGNING_KEYS: " " }, "authenticate", /must differ/],
     ["a TTL that is not a number", { SUBSCRIBER_JWT_TTL_SECONDS: "five minutes" }, "authenticate", /SUBSCRIBER_JWT_TTL_SECONDS must be a positive integer/],
   ])("%s: 500 INTERNAL_ERROR, no token, one log line naming it", async (_, overrides, route, logged) => {
     const token = route === "authenticate" ? await loginToken() : undefined;

@@ -45,6 +45,7 @@ const SHAPES: Record<SigningAlgorithm, { kty: string; crv?: string; private: "k"
 export async function loadSigningKeys(raw: string | undefined, fallbackSecret: string | undefined, loginSecret?: string): Promise<SigningKeySet> {
   if (raw === undefined || raw.trim() === "") {
     if (!fallbackSecret) throw new ConfigError("neither SIGNING_KEYS nor TUCANO_JWT_SECRET is set");
+    if (fallbackSecret === loginSecret) throw new ConfigError("LOGIN_TOKEN_SECRET and TUCANO_JWT_SECRET must differ");
     if (new TextEncoder().encode(fallbackSecret).byteLength < MIN_SECRET_BYTES) {
       throw new ConfigError(`secret TUCANO_JWT_SECRET is shorter than ${MIN_SECRET_BYTES} bytes`);
     }
