@@ -32,6 +32,8 @@ export async function verifyKeyedHash(
   return Boolean(stored) && matches;
 }
 
+const utf8 = new TextEncoder();
+
 function message(purpose: string, value: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`${purpose}\u0000${value}`) as Uint8Array<ArrayBuffer>;
+  return utf8.encode(`${purpose}\u0000${value}`) as Uint8Array<ArrayBuffer>;
 }

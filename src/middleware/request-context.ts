@@ -48,7 +48,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     method: c.req.method,
     route: c.req.routePath,
     status: c.res.status,
-    code: c.get("statusCode") ?? "",
+    // The envelope helpers name the code; a 2xx answered without them (JWKS, OpenAPI) is OK.
+    code: c.get("statusCode") ?? (c.res.ok ? "OK" : ""),
     durationMs,
     colo: cf?.colo,
     country: cf?.country,

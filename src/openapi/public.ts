@@ -96,7 +96,7 @@ export function crmapiPaths(): Record<string, Schema> {
         requestBody: jsonBody(ref("ReleaseRequest"), RELEASE_EXAMPLES),
         responses: {
           "200": okResponse("Released", closedObject({}, []), {}),
-          ...errorResponses([...BODY_ERRORS, "INVALID_TOKEN", "RATE_LIMITED", ...STORAGE_ERRORS]),
+          ...errorResponses([...BODY_ERRORS, "INVALID_TOKEN", ...STORAGE_ERRORS]),
         },
       },
     },

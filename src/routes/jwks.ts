@@ -16,7 +16,6 @@ export const jwksRoutes = new Hono<AppEnv>();
 
 jwksRoutes.get("/.well-known/jwks.json", async (c) => {
   const { jwks } = await getConfig(c.env).signingKeys;
-  c.set("statusCode", "OK");
   return c.body(JSON.stringify({ ...okEnvelope({ keys: jwks }), keys: jwks }), 200, {
     "Content-Type": JSON_CONTENT_TYPE,
     "Cache-Control": `public, max-age=${JWKS_MAX_AGE_SECONDS}`,

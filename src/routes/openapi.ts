@@ -18,7 +18,6 @@ export const openapiRoutes = new Hono<AppEnv>();
 const MAX_AGE_SECONDS = 300;
 
 openapiRoutes.get("/openapi.json", (c) => {
-  c.set("statusCode", "OK");
   return c.body(openApiJson(), 200, {
     "Content-Type": JSON_CONTENT_TYPE,
     "Cache-Control": `public, max-age=${MAX_AGE_SECONDS}`,
