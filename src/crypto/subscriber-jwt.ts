@@ -1,5 +1,6 @@
 import { CompactSign } from "jose";
-import type { SigningKey } from "./signing-keys";
+import type { Config } from "../config";
+import { currentSigner, type SigningKey } from "./signing-keys";
 
 const utf8 = new TextEncoder();
 
@@ -19,4 +20,9 @@ export function signSubscriberJwt(
   const header = signer.kid === undefined ? { alg: signer.alg, typ: "JWT" } : { alg: signer.alg, typ: "JWT", kid: signer.kid };
   const payload = { userid: claims.userid, apip: claims.apip, iat: now, exp: now + ttlSeconds };
   return new CompactSign(utf8.encode(JSON.stringify(payload))).setProtectedHeader(header).sign(signer.key);
+}
+
+/** The answer's JWT: signed by the configured key that signs at `now`, for the configured lifetime. */
+export async function issueSubscriberJwt(config: Config, claims: { userid: string; apip: string }, now: number): Promise<string> {
+  return signSubscriberJwt(currentSigner(await config.signingKeys, now), claims, now, config.subscriberJwtTtlSeconds);
 }

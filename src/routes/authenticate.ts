@@ -2,8 +2,7 @@ import { Hono } from "hono";
 import { withSession } from "../auth/session";
 import { nowSeconds } from "../clock";
 import { getConfig } from "../config";
-import { currentSigner } from "../crypto/signing-keys";
-import { signSubscriberJwt } from "../crypto/subscriber-jwt";
+import { issueSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
 import type { AppEnv } from "../hono-env";
 import { timed } from "../middleware/request-context";
@@ -40,9 +39,7 @@ authenticateRoutes.post(
         ),
       ),
     );
-    const jwt = await timed(c, "sign", async () =>
-      signSubscriberJwt(currentSigner(await config.signingKeys, now), { userid: subscription.user_id, apip: ip }, now, config.subscriberJwtTtlSeconds),
-    );
+    const jwt = await timed(c, "sign", () => issueSubscriberJwt(config, { userid: subscription.user_id, apip: ip }, now));
     return respondOk(c, { subscription_id: subscription.id, jwt });
   },
 );

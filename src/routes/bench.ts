@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { nowSeconds } from "../clock";
 import { getConfig } from "../config";
-import { currentSigner } from "../crypto/signing-keys";
-import { signSubscriberJwt } from "../crypto/subscriber-jwt";
+import { issueSubscriberJwt } from "../crypto/subscriber-jwt";
 import { respondOk } from "../envelope";
 import { ApiError } from "../errors";
 import type { AppEnv } from "../hono-env";
@@ -31,15 +30,12 @@ benchRoutes.on(["GET", "POST"], "/__bench/noop", async (c) => {
 
 /**
  * The baseline plus the one thing authenticate cannot skip: a fresh
- * subscriber JWT, signed by the same function with the same key. No
+ * subscriber JWT, issued by the same function as authenticate's. No
  * validation, no session, no lookup. Its throughput is the most the hot path
  * could ever reach, so the bench can show what the signature alone costs.
  */
 benchRoutes.post("/__bench/sign", async (c) => {
   await c.req.raw.arrayBuffer();
-  const config = getConfig(c.env);
-  const now = nowSeconds();
-  const signer = currentSigner(await config.signingKeys, now);
-  const jwt = await signSubscriberJwt(signer, { userid: "bench", apip: "127.0.0.1" }, now, config.subscriberJwtTtlSeconds);
+  const jwt = await issueSubscriberJwt(getConfig(c.env), { userid: "bench", apip: "127.0.0.1" }, nowSeconds());
   return respondOk(c, { subscription_id: "bench", jwt });
 });

@@ -3,7 +3,6 @@ import { env } from "cloudflare:workers";
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { call } from "../helpers";
 
 /** What the bench's build sees: BENCH_NOOP=1 (scripts/lib/bench/worker.ts). */
 async function benchCall(path: string, init: RequestInit = {}) {
@@ -15,17 +14,8 @@ async function benchCall(path: string, init: RequestInit = {}) {
 
 const body = JSON.stringify({ token: "t", installed_item_identifier: { serial_number: "STB-0001" } });
 
+// Without BENCH_NOOP they are unknown: test/app.test.ts, "routing".
 describe("the bench's reference routes", () => {
-  it.each([
-    ["GET", "/__bench/noop"],
-    ["POST", "/__bench/noop"],
-    ["POST", "/__bench/sign"],
-  ])("are unknown without BENCH_NOOP: %s %s", async (method, path) => {
-    const { response, body: envelope } = await call(`http://edge.test${path}`, { method, ...(method === "POST" ? { body } : {}) });
-    expect(response.status).toBe(404);
-    expect(envelope.status.code).toBe("ROUTE_NOT_FOUND");
-  });
-
   it("the no-op route answers an empty envelope to GET and to POST", async () => {
     for (const init of [{}, { method: "POST", body }]) {
       const { response, body: envelope } = await benchCall("/__bench/noop", init);
