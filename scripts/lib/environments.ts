@@ -148,8 +148,14 @@ export function placeholderIds(env: Environment): string[] {
     .filter(([, id]) => PLACEHOLDER_ID.test(id!))
     .map(([what, id]) => `${what} = ${id}`);
   // The zone is the other placeholder: a route on it would deploy to somebody else's domain.
-  const routes = env.routes.filter((r) => r.zone_name === PLACEHOLDER_ZONE || r.pattern.includes(PLACEHOLDER_ZONE)).map((r) => `route ${r.pattern}`);
+  const routes = env.routes.filter((r) => r.zone_name === PLACEHOLDER_ZONE || onPlaceholderZone(r.pattern)).map((r) => `route ${r.pattern}`);
   return [...ids, ...routes];
+}
+
+/** A route pattern's host is the placeholder zone or one of its subdomains (not merely containing its name). */
+function onPlaceholderZone(pattern: string): boolean {
+  const host = pattern.replace(/^[a-z]+:\/\//i, "").split("/", 1)[0]!.split(":", 1)[0]!.toLowerCase();
+  return host === PLACEHOLDER_ZONE || host.endsWith(`.${PLACEHOLDER_ZONE}`);
 }
 
 export class UsageError extends Error {}

@@ -57,23 +57,32 @@ export async function provision(options: {
   return totals;
 }
 
-/** One import request; retried on 503 and network errors, which is safe: versions make it idempotent. */
-async function postImport(url: string, token: string, body: string, onRetry: () => void) {
+/** One import request: an empty body drains the outbox. */
+function postImport(url: string, token: string, body: string, onRetry: () => void) {
+  return postAdmin<Omit<Totals, "lines">>(url, token, "import", "/admin/v1/import", body, onRetry);
+}
+
+/**
+ * One admin request; retried on 503 and network errors, which is safe:
+ * versions make an import idempotent, and a reindex slice only rewrites
+ * KV from D1.
+ */
+async function postAdmin<T>(url: string, token: string, label: string, path: string, body: string | undefined, onRetry: () => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(`${url}/admin/v1/import`, {
+      const response = await fetch(`${url}${path}`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/x-ndjson" },
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/x-ndjson" }) },
         body,
       });
       const envelope = (await response.json()) as { status: { code: string; message: string }; data: any };
-      if (response.ok) return envelope.data as Omit<Totals, "lines">;
+      if (response.ok) return envelope.data as T;
       if (response.status !== 503 || attempt >= RETRIES) {
         // Not worth a retry (or retried enough): report it.
-        throw new Error(`import failed: HTTP ${response.status} ${envelope.status.code}: ${envelope.status.message}`);
+        throw new Error(`${label} failed: HTTP ${response.status} ${envelope.status.code}: ${envelope.status.message}`);
       }
     } catch (error) {
-      if (attempt >= RETRIES || (error instanceof Error && error.message.startsWith("import failed"))) throw error;
+      if (attempt >= RETRIES || (error instanceof Error && error.message.startsWith(`${label} failed`))) throw error;
       process.stderr.write(`\nrequest failed (${error instanceof Error ? error.message : String(error)}); retrying\n`);
     }
     onRetry();
@@ -95,13 +104,12 @@ export async function reindexAll(url: string, token: string, progress?: (totals:
   let cursor: string | undefined;
   for (;;) {
     const query = cursor === undefined ? "" : `?cursor=${encodeURIComponent(cursor)}`;
-    const response = await fetch(`${url}/admin/v1/reindex${query}`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
-    const envelope = (await response.json()) as { status: { code: string; message: string }; data: any };
-    if (!response.ok) throw new Error(`reindex failed: HTTP ${response.status} ${envelope.status.code}: ${envelope.status.message}`);
+    const slice = await postAdmin<ReindexTotals & { done: boolean; cursor?: string }>(url, token, "reindex", `/admin/v1/reindex${query}`, undefined, () => {});
     totals.slices++;
-    for (const count of ["keys", "written", "unchanged", "deleted"] as const) totals[count] += envelope.data[count];
+    for (const count of ["keys", "written", "unchanged", "deleted"] as const) totals[count] += slice[count];
     progress?.(totals);
-    if (envelope.data.done) return totals;
-    cursor = envelope.data.cursor;
+    if (slice.done) return totals;
+    if (typeof slice.cursor !== "string") throw new Error("reindex failed: a slice answered neither done nor a cursor");
+    cursor = slice.cursor;
   }
 }

@@ -78,6 +78,11 @@ describe("wrangler.toml's environments", () => {
     const canary = config.environments.find((e) => e.name === "canary-eu")!;
     expect(placeholderIds({ ...canary, kvIds: {}, d1Ids: {} })).toEqual(["route eu.auth.example.com/*"]);
     expect(placeholderIds({ ...canary, kvIds: {}, d1Ids: {}, routes: [{ pattern: "eu.auth.tv.example.net/*", zone_name: "tv.example.net" }] })).toEqual([]);
+    // A real zone whose name merely contains the placeholder's is not refused.
+    for (const [pattern, zone_name] of [["auth.myexample.com/*", "myexample.com"], ["x.example.com.au/*", "example.com.au"]]) {
+      expect(placeholderIds({ ...canary, kvIds: {}, d1Ids: {}, routes: [{ pattern: pattern!, zone_name: zone_name! }] })).toEqual([]);
+    }
+    expect(placeholderIds({ ...canary, kvIds: {}, d1Ids: {}, routes: [{ pattern: "https://EU.Example.com/*", zone_name: "tv.example.net" }] })).toHaveLength(1);
   });
 });
 

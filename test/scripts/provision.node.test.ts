@@ -94,4 +94,19 @@ describe("npm run provision (scripts/lib/provision.ts)", () => {
     const failing = await standIn(() => ({ status: 503, data: null }));
     await expect(reindexAll(failing.url, "t")).rejects.toThrow(/reindex failed: HTTP 503/);
   });
+
+  it("reindex retries a slice that answered 503 and carries on from its cursor", async () => {
+    const { url, seen } = await standIn(({ n }) =>
+      n === 2
+        ? { status: 503, data: null }
+        : { status: 200, data: { keys: 1, written: 1, unchanged: 0, deleted: 0, done: n === 3, ...(n === 1 ? { cursor: "c1" } : {}) } },
+    );
+    expect(await reindexAll(url, "t")).toEqual({ slices: 2, keys: 2, written: 2, unchanged: 0, deleted: 0 });
+    expect(seen.map((s) => s.path)).toEqual(["/admin/v1/reindex", "/admin/v1/reindex?cursor=c1", "/admin/v1/reindex?cursor=c1"]);
+  });
+
+  it("reindex stops on a slice that answers neither done nor a cursor (it would start over for ever)", async () => {
+    const { url } = await standIn(() => ({ status: 200, data: { keys: 0, written: 0, unchanged: 0, deleted: 0, done: false } }));
+    await expect(reindexAll(url, "t")).rejects.toThrow(/neither done nor a cursor/);
+  });
 });
