@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import type { Miniflare } from "miniflare";
 import demo from "../../../seed/demo.json" with { type: "json" };
 import { seedStatements, type Seed } from "../seed";
@@ -40,24 +40,9 @@ export async function loadData(mf: Miniflare, pepper: string, installedItems: nu
   if (count !== installedItems) throw new Error(`loaded ${count} bench installed items, expected ${installedItems}`);
 }
 
-/** Every migrations/*.sql in name order, as wrangler applies them; each file in one transaction. */
+/** The migrations as the tests apply them (readD1Migrations splits them as wrangler does); each file in one batch. */
 async function applyMigrations(db: D1) {
-  const dir = join(ROOT, "migrations");
-  for (const file of readdirSync(dir).filter((name) => name.endsWith(".sql")).sort()) {
-    const statements = splitSql(readFileSync(join(dir, file), "utf8"));
-    await db.batch(statements.map((sql) => db.prepare(sql)));
+  for (const migration of await readD1Migrations(join(ROOT, "migrations"))) {
+    await db.batch(migration.queries.map((sql) => db.prepare(sql)));
   }
-}
-
-/**
- * Statements of a migration file. D1's exec() takes one statement per line,
- * and these span lines, so they are split here: comments dropped, then cut
- * at each ';' (the migrations hold no ';' or '--' inside string literals).
- */
-function splitSql(text: string): string[] {
-  return text
-    .replace(/--[^\n]*/g, "")
-    .split(";")
-    .map((statement) => statement.trim())
-    .filter((statement) => statement !== "");
 }

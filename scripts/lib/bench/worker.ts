@@ -48,7 +48,7 @@ export function buildWorker(outDir: string): string {
  * .dev.vars) and BENCH_NOOP for the baseline route. KV, D1 and the Durable
  * Object live in memory: the dev server's .wrangler/state is never touched.
  */
-export async function startWorker(scriptPath: string, extra: object = {}): Promise<BenchWorker> {
+export async function startWorker(scriptPath: string): Promise<BenchWorker> {
   const config = parse(readFileSync(join(ROOT, "wrangler.toml"), "utf8")) as {
     compatibility_date: string;
     env: Record<string, { vars?: Record<string, string> }>;
@@ -75,7 +75,6 @@ export async function startWorker(scriptPath: string, extra: object = {}): Promi
     cf: false,
     telemetry: { enabled: false },
     logRequests: false,
-    ...extra,
     // One log line per request would flood the terminal (and a pipe nobody
     // reads would stall workerd): drain it, keeping only the problems.
     handleRuntimeStdio: (stdout, stderr) => {
