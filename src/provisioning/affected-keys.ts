@@ -70,16 +70,16 @@ export function isSubscriptionTable(table: string): boolean {
   return table === SUBSCRIPTIONS_TABLE;
 }
 
-/** How to recompute a `map:` key named in the outbox (always rewritten), or null if it names nothing known. */
-export function refreshForKey(key: string): KeyRefresh | null {
+/** How to recompute a `map:` key named in the outbox or by the reindex, or null if it names nothing known. */
+export function refreshForKey(key: string, always = true): KeyRefresh | null {
   const parts = parseMappingKey(key);
   if (!parts) return null;
   const { organisation, tag, field: fieldName, value } = parts;
   if (tag === SUBSCRIPTION_TYPE_FILTER.kvTag) {
     const field = SUBSCRIPTION_TYPE_FILTER.fields.find((f) => f.name === fieldName && !f.direct);
-    return field ? { key, always: true, read: (db) => typeIdsRead(db, organisation, field, value) } : null;
+    return field ? { key, always, read: (db) => typeIdsRead(db, organisation, field, value) } : null;
   }
   const kind = IDENTIFIER_KINDS.find((k) => k.kvTag === tag);
   const field = kind?.fields.find((f) => f.name === fieldName);
-  return kind && field ? { key, always: true, read: (db) => mappingRead(db, organisation, kind, field, value) } : null;
+  return kind && field ? { key, always, read: (db) => mappingRead(db, organisation, kind, field, value) } : null;
 }

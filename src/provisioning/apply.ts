@@ -12,6 +12,7 @@ import {
   removeFromOutbox,
   stateKey,
   upsertRow,
+  type OutboxEntry,
   type Row,
   type StoredState,
 } from "../store/records";
@@ -19,7 +20,7 @@ import { guarded, StorageError } from "../store/storage-error";
 import { isSubscriptionTable, keysDependingOn, keysOfRow, refreshForKey, type KeyRefresh } from "./affected-keys";
 import type { Change } from "./parse-change";
 import { columnOf, CUSTOMER_TABLES, recordKind, type RecordKind } from "./record-kinds";
-import { refreshKeys, type KvBudget } from "./refresh-kv";
+import { refreshKeys, uniqueRefreshes, type KvBudget } from "./refresh-kv";
 
 export type Outcome =
   | { applied: boolean; stale: boolean; version: number }
@@ -69,7 +70,16 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
 
   // Keys an earlier call committed but could not refresh: this call heals them too (a retry, say).
   const stamps = new Map(state.outbox.map((e) => [e.key, e.stamp]));
-  const leftBefore = state.outbox.flatMap((e) => refreshForKey(e.key) ?? []);
+  const leftBefore: KeyRefresh[] = [];
+  const unknown: OutboxEntry[] = [];
+  for (const entry of state.outbox) {
+    const refresh = refreshForKey(entry.key, entry.always);
+    if (refresh) leftBefore.push(refresh);
+    else unknown.push(entry);
+  }
+  // A key this deploy cannot read (a kind tag or field renamed since) has nothing to refresh:
+  // it leaves the outbox instead of blocking its head; the daily reindex deletes its KV copy.
+  await removeFromOutbox(deps.db, unknown);
   if (planned.length === 0) {
     await refreshAndClear(deps, leftBefore, stamps);
     return outcomes;
@@ -88,7 +98,7 @@ export async function applyChanges(deps: ProvisioningDeps, changes: readonly Cha
   const statements = [
     ...planned.flatMap((p) => p.statements),
     ...dropUnnamedCustomers(deps.db, [...customers], CUSTOMER_TABLES),
-    ...addToOutbox(deps.db, [...new Set(own.map((r) => r.key))], stamp),
+    ...addToOutbox(deps.db, uniqueRefreshes(own), stamp),
   ];
   let results: D1Result[];
   try {

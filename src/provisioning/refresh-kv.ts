@@ -29,13 +29,7 @@ export async function refreshKeys(
   refreshes: readonly KeyRefresh[],
   budget?: KvBudget,
 ): Promise<Set<string>> {
-  // One entry per key; "always" wins when a key is both old and new.
-  const byKey = new Map<string, KeyRefresh>();
-  for (const r of refreshes) {
-    const seen = byKey.get(r.key);
-    if (!seen || (r.always && !seen.always)) byKey.set(r.key, r);
-  }
-  const unique = [...byKey.values()];
+  const unique = uniqueRefreshes(refreshes);
   if (unique.length === 0) return new Set();
   if (budget && budget.remaining <= 0) return defer(budget, unique.map((r) => r.key));
   const unsure = unique.filter((r) => !r.always);
@@ -60,6 +54,16 @@ export async function refreshKeys(
   // must not keep the previous value for the cache's TTL.
   for (const { key } of unique) isolateCaches.mappings.delete(key);
   return budget ? defer(budget, left) : new Set();
+}
+
+/** One refresh per key; "always" wins when a key is both old and new. */
+export function uniqueRefreshes(refreshes: readonly KeyRefresh[]): KeyRefresh[] {
+  const byKey = new Map<string, KeyRefresh>();
+  for (const r of refreshes) {
+    const seen = byKey.get(r.key);
+    if (!seen || (r.always && !seen.always)) byKey.set(r.key, r);
+  }
+  return [...byKey.values()];
 }
 
 function defer(budget: KvBudget, keys: readonly string[]): Set<string> {

@@ -37,10 +37,11 @@ export interface StoredState {
 }
 
 
-/** An outbox row: the key, and the stamp of the call that last put it there. */
+/** An outbox row: the key, the stamp of the call that last put it there, and whether it must be rewritten everywhere. */
 export interface OutboxEntry {
   key: string;
   stamp: string;
+  always: boolean;
 }
 
 export const stateKey = (segment: string, id: string) => `${segment}\u0000${id}`;
@@ -53,7 +54,7 @@ export async function loadState(
 ): Promise<StoredState> {
   const statements: { kind?: RecordKind; what: "rows" | "tombstones" | "customers" | "outbox"; statement: D1PreparedStatement }[] = [
     // Oldest first: a retry usually follows the call that left its keys here.
-    { what: "outbox", statement: db.prepare("SELECT key, stamp FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
+    { what: "outbox", statement: db.prepare("SELECT key, stamp, always FROM kv_outbox ORDER BY rowid LIMIT ?1").bind(OUTBOX_DRAIN_KEYS) },
   ];
   for (const [kind, set] of ids) {
     for (const slice of slices([...set])) {
@@ -84,7 +85,7 @@ export async function loadState(
       if (what === "rows") state.rows.set(stateKey(kind!.segment, String(record[kind!.idColumn])), record as Row);
       else if (what === "tombstones") state.tombstones.set(stateKey(kind!.segment, String(record.id)), record as unknown as Tombstone);
       else if (what === "customers") state.customers.set(String(record.id), String(record.organisation));
-      else state.outbox.push({ key: String(record.key), stamp: String(record.stamp) });
+      else state.outbox.push({ key: String(record.key), stamp: String(record.stamp), always: record.always !== 0 });
     }
   });
   return state;
@@ -170,21 +171,24 @@ export async function rowsWhere(
   return results.flatMap((r) => r.results as Row[]);
 }
 
-/** Records keys to refresh, in the same transaction as the write that affects them. */
-/** Puts keys in the outbox under this call's stamp (a key already there takes the new stamp). */
-export function addToOutbox(db: D1Database, keys: readonly string[], stamp: string): D1PreparedStatement[] {
+/**
+ * Puts keys to refresh in the outbox under this call's stamp, in the same
+ * transaction as the write that affects them. A key already there takes the
+ * new stamp and keeps `always` if either call needed it.
+ */
+export function addToOutbox(db: D1Database, keys: readonly { key: string; always: boolean }[], stamp: string): D1PreparedStatement[] {
   return slices(keys, 2).map((slice) =>
     db
       .prepare(
-        `INSERT INTO kv_outbox (key, stamp) VALUES ${slice.map((_, i) => `(?${2 * i + 1}, ?${2 * i + 2})`).join(", ")}
-         ON CONFLICT (key) DO UPDATE SET stamp = excluded.stamp`,
+        `INSERT INTO kv_outbox (key, always, stamp) VALUES ${slice.map((_, i) => `(?${2 * i + 2}, ?${2 * i + 3}, ?1)`).join(", ")}
+         ON CONFLICT (key) DO UPDATE SET stamp = excluded.stamp, always = MAX(kv_outbox.always, excluded.always)`,
       )
-      .bind(...slice.flatMap((key) => [key, stamp])),
+      .bind(stamp, ...slice.flatMap(({ key, always }) => [key, always ? 1 : 0])),
   );
 }
 
 /** Forgets refreshed keys, each only if its stamp is still the one the call knew. */
-export async function removeFromOutbox(db: D1Database, entries: readonly OutboxEntry[]): Promise<void> {
+export async function removeFromOutbox(db: D1Database, entries: readonly Pick<OutboxEntry, "key" | "stamp">[]): Promise<void> {
   if (entries.length === 0) return;
   const statements = slices(entries, 2).map((slice) =>
     db
