@@ -21,7 +21,7 @@ export default {
   async scheduled(_controller, env, ctx) {
     const drain = async () => {
       await purgeReleased(env.DB, nowSeconds());
-      const kvBudget = { remaining: OUTBOX_DRAIN_KEYS, deferred: 0 };
+      const kvBudget = { remaining: OUTBOX_DRAIN_KEYS };
       await drainOutbox({ db: env.DB, kv: env.KV, pepperKey: await getConfig(env).credentialPepperKey, kvBudget });
     };
     // A failing purge or drain is logged and does not cost the day its reindex (which heals the same drift).

@@ -1,7 +1,7 @@
 import { IMPORT_BODY_LIMIT_BYTES, IMPORT_CHUNK_LINES, IMPORT_MAX_LINE_BYTES } from "../constants";
 import { ApiError } from "../errors";
 import { outboxSize } from "../store/records";
-import { applyChanges, type ProvisioningDeps } from "./apply";
+import { applyChanges, drainOutbox, type ProvisioningDeps } from "./apply";
 import { parseImportLine, type Change } from "./parse-change";
 
 export interface ImportReport {
@@ -54,7 +54,7 @@ export async function importNdjson(deps: ProvisioningDeps, body: ReadableStream<
   }
   await flush();
   // An empty import only finishes what earlier calls left in the outbox.
-  if (report.applied + report.stale + report.rejected.length === 0) await applyChanges(deps, []);
+  if (report.applied + report.stale + report.rejected.length === 0) await drainOutbox(deps);
   report.rejected.sort((a, b) => a.line - b.line);
   const pending = await outboxSize(deps.db);
   if (pending > 0) report.pending = pending;

@@ -6,12 +6,11 @@ import type { KeyRefresh } from "./affected-keys";
 
 /**
  * KV operations a call may still spend (Workers allow about 1,000 per
- * invocation). refreshKeys stops where it runs out; `deferred` counts the
- * keys it left, which stay in the outbox for the next call or the cron.
+ * invocation). refreshKeys stops where it runs out; the keys it leaves stay
+ * in the outbox for the next call or the cron.
  */
 export interface KvBudget {
   remaining: number;
-  deferred: number;
 }
 
 /**
@@ -31,7 +30,7 @@ export async function refreshKeys(
 ): Promise<Set<string>> {
   const unique = uniqueRefreshes(refreshes);
   if (unique.length === 0) return new Set();
-  if (budget && budget.remaining <= 0) return defer(budget, unique.map((r) => r.key));
+  if (budget && budget.remaining <= 0) return new Set(unique.map((r) => r.key));
   const unsure = unique.filter((r) => !r.always);
   const stored = unsure.length ? await getManyJson(kv, unsure.map((r) => r.key)) : new Map<string, unknown>();
   let held = unique.filter((r) => r.always || stored.get(r.key) != null);
@@ -44,16 +43,11 @@ export async function refreshKeys(
     budget.remaining -= held.length;
   }
   const writes = await readFromD1(db, held);
-  const worker = async () => {
-    for (let next = writes.pop(); next; next = writes.pop()) {
-      await (next.value === null ? deleteKey(kv, next.key) : putJson(kv, next.key, next.value));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(KV_REFRESH_CONCURRENCY, writes.length) }, worker));
+  await inPool(writes, (next) => (next.value === null ? deleteKey(kv, next.key) : putJson(kv, next.key, next.value)));
   // After the writes, not before: an authenticate of this isolate that read KV meanwhile
   // must not keep the previous value for the cache's TTL.
   for (const { key } of unique) isolateCaches.mappings.delete(key);
-  return budget ? defer(budget, left) : new Set();
+  return new Set(left);
 }
 
 /** One refresh per key; "always" wins when a key is both old and new. */
@@ -66,9 +60,13 @@ export function uniqueRefreshes(refreshes: readonly KeyRefresh[]): KeyRefresh[] 
   return [...byKey.values()];
 }
 
-function defer(budget: KvBudget, keys: readonly string[]): Set<string> {
-  budget.deferred += keys.length;
-  return new Set(keys);
+/** Runs `work` over the items, KV_REFRESH_CONCURRENCY at a time (KV writes are one round trip each). */
+export async function inPool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) await work(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(KV_REFRESH_CONCURRENCY, queue.length) }, worker));
 }
 
 /** What D1 backs for each key now (null: nothing), read in batches of one round trip each. */

@@ -19,6 +19,9 @@ const FAILURES_BEFORE_RESTART = 3;
  * REINDEX_INTERVAL_SECONDS after the last one finished. Returns null when
  * there was nothing to do.
  */
+/** Kept a little longer than the interval: a state that expires only costs an early pass. */
+const STATE_TTL_SECONDS = REINDEX_INTERVAL_SECONDS + 3600;
+
 export async function scheduledReindex(db: D1Database, kv: KVNamespace, now: number, budget?: number): Promise<ReindexReport | null> {
   const state = (await getJson<ReindexState>(kv, kvKeys.reindexState())) ?? {};
   if (state.cursor === undefined && state.completedAt !== undefined && now - state.completedAt < REINDEX_INTERVAL_SECONDS) return null;
@@ -30,14 +33,13 @@ export async function scheduledReindex(db: D1Database, kv: KVNamespace, now: num
       // Storage trouble: try the same cursor next time, but not forever (a cursor KV no longer takes).
       const failures = (state.failures ?? 0) + 1;
       const next: ReindexState = failures >= FAILURES_BEFORE_RESTART ? {} : { ...state, failures };
-      await putJson(kv, kvKeys.reindexState(), next, REINDEX_INTERVAL_SECONDS + 3600).catch(() => {});
+      await putJson(kv, kvKeys.reindexState(), next, STATE_TTL_SECONDS).catch(() => {});
       throw error;
     }
     // A cursor of another version's steps (after a deploy): start the pass again.
     report = await reindex(db, kv, { budget });
   }
   const next: ReindexState = report.done ? { completedAt: now } : { cursor: report.cursor! };
-  // Kept a little longer than the interval: a state that expires only costs an early pass.
-  await putJson(kv, kvKeys.reindexState(), next, REINDEX_INTERVAL_SECONDS + 3600);
+  await putJson(kv, kvKeys.reindexState(), next, STATE_TTL_SECONDS);
   return report;
 }

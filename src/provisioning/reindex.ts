@@ -1,12 +1,12 @@
 import { base64url } from "jose";
 import { isolateCaches } from "../cache/isolate-caches";
-import { KV_REFRESH_CONCURRENCY, REINDEX_OPS_PER_CALL, REINDEX_PAGE_ROWS } from "../constants";
+import { REINDEX_OPS_PER_CALL, REINDEX_PAGE_ROWS } from "../constants";
 import { ApiError } from "../errors";
 import { IDENTIFIER_KINDS, SUBSCRIPTION_TYPE_FILTER, type IdentifierKind, type LookupField, type TypeLookupField } from "../identifiers";
 import { findMapping, findTypeIds, scanMappings, scanTypes, toMapping } from "../store/d1";
 import { bulkReads, deleteKey, getManyJson, kvKeys, listKeysPage, MAPPING_PREFIX } from "../store/kv";
 import { refreshForKey } from "./affected-keys";
-import { readFromD1, refreshKeys } from "./refresh-kv";
+import { inPool, readFromD1, refreshKeys } from "./refresh-kv";
 
 /** One slice's counts; `cursor` (when not `done`) is where the next slice goes on. */
 export interface ReindexReport {
@@ -200,10 +200,3 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-async function inPool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const worker = async () => {
-    for (let next = queue.pop(); next !== undefined; next = queue.pop()) await work(next);
-  };
-  await Promise.all(Array.from({ length: Math.min(KV_REFRESH_CONCURRENCY, queue.length) }, worker));
-}

@@ -20,7 +20,7 @@ export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use("*", adminAuth);
 
 async function deps(c: Context<AppEnv>): Promise<ProvisioningDeps> {
-  const kvBudget = { remaining: KV_OPS_PER_PROVISIONING_CALL, deferred: 0 };
+  const kvBudget = { remaining: KV_OPS_PER_PROVISIONING_CALL };
   return { db: c.env.DB, kv: c.env.KV, pepperKey: await getConfig(c.env).credentialPepperKey, kvBudget };
 }
 

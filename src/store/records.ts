@@ -36,7 +36,6 @@ export interface StoredState {
   outbox: OutboxEntry[];
 }
 
-
 /** An outbox row: the key, the stamp of the call that last put it there, and whether it must be rewritten everywhere. */
 export interface OutboxEntry {
   key: string;
