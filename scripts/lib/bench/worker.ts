@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import { parse } from "smol-toml";
+import { freshSecrets, type Secrets } from "../secrets";
 import { ROOT, runWrangler } from "../wrangler";
 
 /**
@@ -17,11 +17,8 @@ import { ROOT, runWrangler } from "../wrangler";
 /** The environment whose build is measured: what `npm run deploy -- --env production` uploads. */
 const BUILD_ENV = "production";
 const HOST = "127.0.0.1";
-const SECRET_NAMES = ["LOGIN_TOKEN_SECRET", "TUCANO_JWT_SECRET", "CREDENTIAL_PEPPER", "ADMIN_TOKEN"] as const;
 /** Worker warnings and errors kept for the report; the rest of its output is only counted. */
 const MAX_KEPT_LOG_LINES = 20;
-
-export type BenchSecrets = Record<(typeof SECRET_NAMES)[number], string>;
 
 export interface WorkerLogs {
   lines: number;
@@ -32,7 +29,7 @@ export interface WorkerLogs {
 export interface BenchWorker {
   mf: Miniflare;
   url: URL;
-  secrets: BenchSecrets;
+  secrets: Secrets;
   logs: WorkerLogs;
 }
 
@@ -53,9 +50,7 @@ export async function startWorker(scriptPath: string): Promise<BenchWorker> {
     compatibility_date: string;
     env: Record<string, { vars?: Record<string, string> }>;
   };
-  const secrets = Object.fromEntries(
-    SECRET_NAMES.map((name) => [name, randomBytes(32).toString("base64url")]),
-  ) as BenchSecrets;
+  const secrets = freshSecrets();
   const logs: WorkerLogs = { lines: 0, problems: [] };
   const port = await freePort();
   const mf = new Miniflare({
